@@ -1,0 +1,303 @@
+"""The ``dealopt`` command line: parse, call one library function, print.
+
+Every error in the input is one line on stderr and exit status 2; no traceback
+reaches the user.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dealopt.errors import DealoptError, ModelError, PackageError
+from dealopt.model.compiled import CompiledDeal, compile_model
+from dealopt.model.evaluation import evaluate
+from dealopt.model.levels import display_value
+from dealopt.model.loading import load_model
+from dealopt.model.schema import DealModel
+
+app = typer.Typer(
+    name="dealopt",
+    help="Multi-variable deal optimization for B2B sales negotiation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+ModelArg = Annotated[Path, typer.Argument(help="A deal model file (YAML or JSON).", show_default=False)]
+
+
+def fail(message: str) -> None:
+    """Print one line per problem on stderr and exit 2."""
+    for line in message.splitlines():
+        err.print(f"error: {line}", markup=False)
+    raise typer.Exit(2)
+
+
+def emit_json(data: Any) -> None:
+    """Print JSON on stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def load(path: Path) -> DealModel:
+    """Load a model or fail with its problems."""
+    try:
+        return load_model(path)
+    except ModelError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+def fmt(x: float | None, normalized: bool) -> str:
+    """A utility as shown in tables."""
+    if x is None:
+        return "—"
+    return f"{x:.4f}" if normalized else f"{x:,.2f}"
+
+
+# ---------------------------------------------------------------- validate
+
+
+@app.command()
+def validate(
+    models: Annotated[list[Path], typer.Argument(help="Model files to check.", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check model files; report every problem, one per line (exit 2 if any)."""
+    results = []
+    bad = False
+    for path in models:
+        try:
+            model = load_model(path)
+            results.append({"file": str(path), "valid": True, "name": model.name, "problems": []})
+        except ModelError as exc:
+            bad = True
+            results.append({"file": str(path), "valid": False, "name": None, "problems": exc.lines()})
+    if as_json:
+        emit_json(results)
+    else:
+        for r in results:
+            if r["valid"]:
+                out.print(f"ok: {r['file']} ({r['name']})", markup=False)
+            for line in r["problems"]:
+                err.print(f"error: {line}", markup=False)
+    if bad:
+        raise typer.Exit(2)
+
+
+# ---------------------------------------------------------------- show
+
+
+def describe(deal: CompiledDeal) -> dict[str, Any]:
+    """The model's issues, outcome-space size and walk-aways as plain data."""
+    m = deal.model
+    issues = []
+    for issue in deal.issues:
+        spec = issue.spec
+        entry: dict[str, Any] = {"name": issue.name, "kind": issue.kind, "label": spec.label, "unit": spec.unit}
+        if issue.gridded:
+            entry["levels"] = len(issue.labels)
+            entry["values"] = [display_value(x) for x in issue.labels]
+        else:
+            entry["levels"] = None
+            entry["range"] = [display_value(issue.lo), display_value(issue.hi)]
+        issues.append(entry)
+    return {
+        "name": m.name,
+        "title": m.title,
+        "units": m.unit_label,
+        "issues": issues,
+        "constraints": len(m.constraints),
+        "space_size": deal.space_size,
+        "components": [[deal.issues[i].name for i in c.issues] for c in deal.components],
+        "walk_away": {"seller": deal.seller_walk_away, "buyer": deal.buyer_walk_away},
+        "profiles": [{"name": p.name, "probability": p.probability, "walk_away": p.walk_away} for p in deal.profiles],
+        "policy": m.policy.model_dump(exclude_none=True) if m.policy else None,
+    }
+
+
+def _levels_text(entry: dict[str, Any]) -> str:
+    if entry["levels"] is None:
+        lo, hi = entry["range"]
+        return f"any value in [{lo}, {hi}]"
+    vals = entry["values"]
+    if len(vals) <= 8:
+        return ", ".join(map(str, vals))
+    return f"{vals[0]}, {vals[1]}, {vals[2]}, …, {vals[-1]}"
+
+
+@app.command()
+def show(model: ModelArg, as_json: JsonOpt = False) -> None:
+    """Show a model's issues, levels, outcome-space size and walk-aways."""
+    deal = compile_model(load(model))
+    info = describe(deal)
+    if as_json:
+        emit_json(info)
+        return
+    norm = deal.normalized
+    out.print(f"[bold]{info['name']}[/bold]" + (f" — {info['title']}" if info["title"] else ""))
+    table = Table(show_header=True, header_style="bold")
+    for col in ("issue", "kind", "levels", "values", "unit"):
+        table.add_column(col)
+    for e in info["issues"]:
+        table.add_row(e["name"], e["kind"], str(e["levels"] or "∞"), _levels_text(e), e["unit"] or "")
+    out.print(table)
+    size = info["space_size"]
+    out.print(
+        f"outcome space: {size:,} packages"
+        if size is not None
+        else "outcome space: continuous (a continuous issue has no step)"
+    )
+    out.print(f"constraints: {info['constraints']}; utility units: {info['units']}")
+    out.print(f"walk-away: seller {fmt(deal.seller_walk_away, norm)}, buyer {fmt(deal.buyer_walk_away, norm)}")
+    for p in info["profiles"]:
+        out.print(
+            f"  buyer profile {p['name']}: probability {p['probability']:.3g}, walk-away {fmt(p['walk_away'], norm)}"
+        )
+
+
+# ---------------------------------------------------------------- evaluate
+
+
+def read_package(text: str) -> dict[str, Any]:
+    """A package from JSON text, or from a YAML/JSON file path."""
+    import yaml
+
+    source = "--package"
+    raw = text
+    path = Path(text)
+    if not text.lstrip().startswith("{") and path.exists():
+        source = str(path)
+        raw = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(raw) if raw.lstrip().startswith("{") else yaml.safe_load(raw)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise PackageError(
+            f'{source}: not valid JSON/YAML ({str(exc).splitlines()[0]}); expected {{"issue": level, …}}'
+        ) from None
+    if not isinstance(data, dict):
+        raise PackageError(f'{source}: expected a mapping {{"issue": level, …}}')
+    return data
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    model: ModelArg,
+    package: Annotated[
+        str, typer.Option("--package", "-p", help="A package as JSON, e.g. '{\"price\": 95, …}', or a file.")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Both utilities, joint value, feasibility and acceptability of one package."""
+    deal = compile_model(load(model))
+    try:
+        pkg = read_package(package)
+        ev = evaluate(deal, [pkg])
+    except PackageError as exc:
+        fail(str(exc))
+        return
+    result: dict[str, Any] = {
+        "package": {k: display_value(v) for k, v in pkg.items()},
+        "seller": float(ev.seller[0]),
+        "buyer": float(ev.buyer[0]),
+        "joint": float(ev.joint[0]),
+        "feasible": bool(ev.feasible[0]),
+        "acceptable_seller": bool(ev.acceptable_seller[0]),
+        "acceptable_buyer": bool(ev.acceptable_buyer[0]),
+        "acceptable": bool(ev.acceptable[0]),
+        "walk_away": {"seller": deal.seller_walk_away, "buyer": deal.buyer_walk_away},
+    }
+    if ev.profiles is not None and ev.acceptance_probability is not None:
+        result["acceptance_probability"] = float(ev.acceptance_probability[0])
+        result["profiles"] = {k: float(v[0]) for k, v in ev.profiles.items()}
+    if as_json:
+        emit_json(result)
+        return
+    norm = deal.normalized
+    table = Table(show_header=True, header_style="bold")
+    for col in ("", "utility", "walk-away", "acceptable"):
+        table.add_column(col)
+    table.add_row(
+        "seller", fmt(result["seller"], norm), fmt(deal.seller_walk_away, norm), _yes(result["acceptable_seller"])
+    )
+    table.add_row(
+        "buyer", fmt(result["buyer"], norm), fmt(deal.buyer_walk_away, norm), _yes(result["acceptable_buyer"])
+    )
+    table.add_row("joint", fmt(result["joint"], norm), "", "")
+    out.print(table)
+    out.print(f"feasible: {_yes(result['feasible'])}; in the ZOPA: {_yes(result['acceptable'])}")
+    if "acceptance_probability" in result:
+        out.print(f"acceptance probability (buyer profiles): {result['acceptance_probability']:.3f}")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+# ---------------------------------------------------------------- schema, import
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the deal model format."""
+    from dealopt.model.json_schema import model_json_schema
+
+    emit_json(model_json_schema())
+
+
+@app.command("import-genius")
+def import_genius_cmd(
+    domain: Annotated[Path, typer.Argument(help="GENIUS domain XML.", show_default=False)],
+    seller: Annotated[Path, typer.Argument(help="Seller's utility-space XML.", show_default=False)],
+    buyer: Annotated[Path, typer.Argument(help="Buyer's utility-space XML.", show_default=False)],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the model here (default: stdout).")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Model name (default: from the domain file).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import a GENIUS/ANAC domain and two profiles as a dealopt/1 model (units: normalized)."""
+    from dealopt.model.importers.genius import import_genius
+    from dealopt.model.writing import model_to_text, write_model
+
+    model = import_genius(domain, seller, buyer, name=name)
+    if output is not None:
+        write_model(model, output)
+        if as_json:
+            emit_json({"written": str(output), "name": model.name, "issues": len(model.issues)})
+        else:
+            err.print(f"wrote {output} ({model.name}, {len(model.issues)} issues)", markup=False)
+    else:
+        sys.stdout.write(model_to_text(model, "json" if as_json else "yaml"))
+
+
+def main() -> None:
+    """Console entry point: run the app, turning every error into one line."""
+    try:
+        code = app(standalone_mode=False)
+    except DealoptError as exc:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            err.print(f"error: {line}", markup=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("aborted", markup=False)
+        sys.exit(130)
+    except Exception as exc:  # usage errors (exit 2) and anything unexpected (exit 1)
+        show = getattr(exc, "show", None)
+        if callable(show) and hasattr(exc, "exit_code"):
+            show()
+            sys.exit(exc.exit_code)
+        if hasattr(exc, "exit_code"):  # Exit / Abort
+            sys.exit(exc.exit_code)
+        err.print(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0], markup=False)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

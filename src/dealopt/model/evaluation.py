@@ -1,0 +1,285 @@
+"""Vectorized evaluation: utilities, joint value, feasibility and acceptability of many packages.
+
+Packages come as an ``(n, issues)`` array of level indices (the fast path, used
+by every engine) or as a pandas DataFrame / list of mappings with one column
+per issue holding levels as written (any value of a continuous issue allowed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dealopt.errors import PackageError
+from dealopt.model.compiled import CompiledDeal, CompiledUtility, compile_model
+from dealopt.model.levels import as_number
+from dealopt.model.schema import DealModel
+
+__all__ = ["Evaluation", "evaluate", "evaluate_indices", "evaluate_values", "acceptable_mask"]
+
+_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Per-package results; every array has one entry per package."""
+
+    seller: np.ndarray
+    buyer: np.ndarray  # expected utility when the buyer is modelled by profiles
+    feasible: np.ndarray
+    acceptable_seller: np.ndarray
+    acceptable_buyer: np.ndarray
+    profiles: dict[str, np.ndarray] | None = None  # buyer utility under each profile
+    acceptance_probability: np.ndarray | None = None
+
+    @property
+    def joint(self) -> np.ndarray:
+        """Seller utility + buyer utility."""
+        return self.seller + self.buyer
+
+    @property
+    def acceptable(self) -> np.ndarray:
+        """Feasible and acceptable to both sides (in the ZOPA)."""
+        return self.feasible & self.acceptable_seller & self.acceptable_buyer
+
+    def __len__(self) -> int:
+        return len(self.seller)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per package."""
+        data: dict[str, Any] = {
+            "seller": self.seller,
+            "buyer": self.buyer,
+            "joint": self.joint,
+            "feasible": self.feasible,
+            "acceptable_seller": self.acceptable_seller,
+            "acceptable_buyer": self.acceptable_buyer,
+            "acceptable": self.acceptable,
+        }
+        if self.acceptance_probability is not None:
+            data["acceptance_probability"] = self.acceptance_probability
+        for name, values in (self.profiles or {}).items():
+            data[f"buyer[{name}]"] = values
+        return pd.DataFrame(data)
+
+
+def acceptable_mask(utility: np.ndarray, walk_away: float | None) -> np.ndarray:
+    """``utility ≥ walk_away`` with a relative tolerance; all True when there is no walk-away."""
+    if walk_away is None:
+        return np.ones(len(utility), dtype=bool)
+    return utility >= walk_away - _TOL * max(1.0, abs(walk_away))
+
+
+def _as_deal(model: DealModel | CompiledDeal) -> CompiledDeal:
+    return model if isinstance(model, CompiledDeal) else compile_model(model)
+
+
+def evaluate(model: DealModel | CompiledDeal, packages: Any) -> Evaluation:
+    """Evaluate packages given as level indices (ndarray), a DataFrame, or mappings."""
+    deal = _as_deal(model)
+    if isinstance(packages, np.ndarray):
+        return evaluate_indices(deal, packages)
+    if isinstance(packages, Mapping):
+        packages = [packages]
+    if not isinstance(packages, pd.DataFrame):
+        packages = pd.DataFrame(list(packages))
+    return evaluate_values(deal, packages)
+
+
+def evaluate_indices(deal: CompiledDeal, index: np.ndarray) -> Evaluation:
+    """Evaluate packages given as an ``(n, issues)`` integer array of level indices."""
+    idx = np.asarray(index)
+    if idx.ndim != 2 or idx.shape[1] != len(deal.issues):
+        raise PackageError(f"packages: array of shape {idx.shape}; expected (n, {len(deal.issues)}) level indices")
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise PackageError(f"packages: array of {idx.dtype}; expected integer level indices")
+    if not deal.gridded:
+        raise PackageError("packages: the model has a continuous issue without step; give packages by value instead")
+    n = idx.shape[0]
+    if n:
+        lo = idx.min(axis=0)
+        hi = idx.max(axis=0)
+        for issue in deal.issues:
+            if lo[issue.index] < 0 or hi[issue.index] >= len(issue.labels):
+                raise PackageError(
+                    f"packages: level index out of range for {issue.name!r}; expected 0…{len(issue.labels) - 1}"
+                )
+    keys = ["seller", "buyer"] + [f"profile:{p.name}" for p in deal.profiles]
+    sums = {k: np.zeros(n) for k in keys}
+    feasible = np.ones(n, dtype=bool)
+    values = None
+    for comp in deal.components:
+        if comp.tables is None:
+            if values is None:
+                values = _values_from_index(deal, idx)
+            utils = deal.utilities()
+            for k in keys:
+                sums[k] += _utility_on_values(utils[k], values, comp.issues)
+            feasible &= _feasible_on_values(deal, values, comp.issues)
+            continue
+        flat = _flat(idx, comp.issues, comp.strides)
+        for k in keys:
+            table = comp.tables[k]
+            if table.any():
+                sums[k] += table.take(flat)
+        assert comp.feasible is not None
+        if not comp.feasible.all():
+            feasible &= comp.feasible.take(flat)
+    return _finish(deal, sums, feasible)
+
+
+def _flat(idx: np.ndarray, issues: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    flat = idx[:, issues[-1]].astype(np.intp, copy=True)
+    for i, s in zip(issues[:-1], strides[:-1]):
+        flat += idx[:, i] * s
+    return flat
+
+
+def _finish(deal: CompiledDeal, sums: dict[str, np.ndarray], feasible: np.ndarray) -> Evaluation:
+    seller = sums["seller"]
+    buyer = sums["buyer"]
+    profiles = None
+    prob = None
+    if deal.profiles:
+        profiles = {p.name: sums[f"profile:{p.name}"] for p in deal.profiles}
+        prob = np.zeros(len(seller))
+        for p in deal.profiles:
+            prob += p.probability * acceptable_mask(profiles[p.name], p.walk_away)
+    return Evaluation(
+        seller=seller,
+        buyer=buyer,
+        feasible=feasible,
+        acceptable_seller=acceptable_mask(seller, deal.seller_walk_away),
+        acceptable_buyer=acceptable_mask(buyer, deal.buyer_walk_away),
+        profiles=profiles,
+        acceptance_probability=prob,
+    )
+
+
+# ---------------------------------------------------------------- by value
+
+
+@dataclass(frozen=True)
+class _Values:
+    value: list[np.ndarray]  # numeric value per issue (NaN for categorical)
+    index: list[np.ndarray]  # level index per issue (-1 when off the grid)
+
+
+def _values_from_index(deal: CompiledDeal, idx: np.ndarray) -> _Values:
+    vals = []
+    for issue in deal.issues:
+        col = idx[:, issue.index]
+        vals.append(issue.levels[col] if issue.levels is not None else np.full(len(col), np.nan))
+    return _Values(vals, [idx[:, i.index] for i in deal.issues])
+
+
+def packages_to_values(deal: CompiledDeal, frame: pd.DataFrame) -> tuple[_Values, np.ndarray | None]:
+    """Check and convert a frame of packages; also level indices when all are on the grid."""
+    unknown = [c for c in frame.columns if c not in deal.by_name]
+    if unknown:
+        raise PackageError(f"packages: unknown issue {unknown[0]!r}; expected columns {', '.join(deal.by_name)}")
+    n = len(frame)
+    values: list[np.ndarray] = []
+    indices: list[np.ndarray] = []
+    on_grid = True
+    for issue in deal.issues:
+        if issue.name not in frame.columns:
+            raise PackageError(f"packages: missing issue {issue.name!r}; expected a level for every issue")
+        col = frame[issue.name].tolist()
+        index = np.full(n, -1, dtype=np.int64)
+        value = np.full(n, np.nan)
+        for r, raw in enumerate(col):
+            if issue.kind == "categorical":
+                j = issue.index_of(raw)
+                if j is None:
+                    raise PackageError(
+                        f"packages[{r}].{issue.name}: {raw!r} is not an option; expected one of {', '.join(issue.labels)}"
+                    )
+                index[r] = j
+                continue
+            x = as_number(raw)
+            if x is None:
+                raise PackageError(
+                    f"packages[{r}].{issue.name}: {raw!r} is not a number; expected a level of {issue.name!r}"
+                )
+            assert issue.lo is not None and issue.hi is not None
+            if issue.kind == "continuous":
+                if not issue.lo - _TOL * max(1.0, abs(issue.lo)) <= x <= issue.hi + _TOL * max(1.0, abs(issue.hi)):
+                    raise PackageError(
+                        f"packages[{r}].{issue.name}: {raw!r} is outside [{issue.labels[0] if issue.labels else issue.lo}, "
+                        f"{issue.labels[-1] if issue.labels else issue.hi}]; expected a value in range"
+                    )
+                value[r] = x
+                j = issue.index_of(x)
+                if j is None:
+                    on_grid = False
+                else:
+                    index[r] = j
+                    value[r] = issue.levels[j]  # type: ignore[index]
+                continue
+            j = issue.index_of(x)
+            if j is None:
+                raise PackageError(f"packages[{r}].{issue.name}: {raw!r} is not a level of {issue.name!r}")
+            index[r] = j
+            value[r] = issue.levels[j]  # type: ignore[index]
+        values.append(value)
+        indices.append(index)
+    idx = np.stack(indices, axis=1) if (on_grid and deal.gridded) else None
+    return _Values(values, indices), idx
+
+
+def evaluate_values(deal: CompiledDeal, frame: pd.DataFrame) -> Evaluation:
+    """Evaluate packages given by value (one column per issue)."""
+    vals, idx = packages_to_values(deal, frame)
+    if idx is not None and len(idx):
+        return evaluate_indices(deal, idx)
+    everything = tuple(range(len(deal.issues)))
+    keys = {"seller": deal.seller, "buyer": deal.buyer}
+    for p in deal.profiles:
+        keys[f"profile:{p.name}"] = p.utility
+    sums = {k: _utility_on_values(u, vals, everything) for k, u in keys.items()}
+    return _finish(deal, sums, _feasible_on_values(deal, vals, everything))
+
+
+def _utility_on_values(util: CompiledUtility, vals: _Values, issues: Iterable[int]) -> np.ndarray:
+    members = set(issues)
+    n = len(vals.value[0]) if vals.value else 0
+    total = np.zeros(n)
+    for term in util.terms:
+        if not term.issues <= members:
+            continue
+        prod = np.full(n, term.coef)
+        for f in term.factors:
+            if f.form == "table":
+                assert f.table is not None
+                prod = prod * f.table[vals.index[f.issue]]
+            else:
+                prod = prod * f.on_values(vals.value[f.issue])
+        total += prod
+    return total
+
+
+def _feasible_on_values(deal: CompiledDeal, vals: _Values, issues: Iterable[int]) -> np.ndarray:
+    members = set(issues)
+    n = len(vals.value[0]) if vals.value else 0
+    ok = np.ones(n, dtype=bool)
+    for con in deal.constraints:
+        if not con.issues <= members:
+            continue
+        when = np.ones(n, dtype=bool)
+        for t in con.when:
+            when &= t.on_values(vals.value[t.issue], vals.index[t.issue], deal.issues[t.issue].kind == "categorical")
+        if con.then is None:
+            ok &= ~when
+        else:
+            then = np.ones(n, dtype=bool)
+            for t in con.then:
+                then &= t.on_values(
+                    vals.value[t.issue], vals.index[t.issue], deal.issues[t.issue].kind == "categorical"
+                )
+            ok &= ~when | then
+    return ok

@@ -1,0 +1,110 @@
+"""The levels of an issue and the matching of written values to them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from dealopt.model.schema import CategoricalIssue, ContinuousIssue, IntegerIssue, OrdinalIssue
+
+__all__ = ["MAX_LEVELS", "issue_levels", "display_value", "match_level", "is_numeric_issue"]
+
+#: Most levels one issue may have when its levels must be listed.
+MAX_LEVELS = 1_000_000
+_TOL = 1e-9
+
+AnyIssue = ContinuousIssue | IntegerIssue | OrdinalIssue | CategoricalIssue
+
+
+def is_numeric_issue(issue: AnyIssue) -> bool:
+    """Whether the issue's levels are numbers (every kind but categorical)."""
+    return not isinstance(issue, CategoricalIssue)
+
+
+def grid_size(issue: AnyIssue) -> int | None:
+    """How many levels the issue lists; None for a continuous issue without step."""
+    if isinstance(issue, (OrdinalIssue, CategoricalIssue)):
+        return len(issue.options)
+    if isinstance(issue, IntegerIssue):
+        return (issue.max - issue.min) // issue.step + 1
+    if issue.step is None:
+        return None
+    span = (issue.max - issue.min) / issue.step
+    n = math.floor(span + _TOL) + 1
+    last = issue.min + (n - 1) * issue.step
+    return n + (1 if last < issue.max - _TOL * max(1.0, abs(issue.max)) else 0)
+
+
+def issue_levels(issue: AnyIssue) -> np.ndarray | None:
+    """Numeric values of the levels (float64), or None for categorical / stepless continuous."""
+    if isinstance(issue, CategoricalIssue):
+        return None
+    if isinstance(issue, OrdinalIssue):
+        return np.asarray(issue.options, dtype=float)
+    n = grid_size(issue)
+    if n is None:
+        return None
+    if n > MAX_LEVELS:
+        raise ValueError(f"{n:,} levels; expected at most {MAX_LEVELS:,} (a larger step?)")
+    if isinstance(issue, IntegerIssue):
+        return np.arange(issue.min, issue.max + 1, issue.step, dtype=float)
+    k = np.arange(n, dtype=float)
+    grid = np.round(issue.min + k * issue.step, 10)
+    grid = np.minimum(grid, issue.max)
+    grid[-1] = issue.max
+    return grid
+
+
+def display_value(value: Any) -> Any:
+    """A level as shown to people and written to JSON: whole floats become ints."""
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if v.is_integer() and abs(v) < 2**53:
+            return int(v)
+        return v
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def match_level(issue: AnyIssue, levels: np.ndarray | None, value: Any) -> int | None:
+    """Index of the level equal to ``value``, or None when it is not a level."""
+    if isinstance(issue, CategoricalIssue):
+        if isinstance(value, str):
+            try:
+                return issue.options.index(value)
+            except ValueError:
+                return None
+        return None
+    if levels is None:
+        return None
+    x = _as_number(value)
+    if x is None:
+        return None
+    i = int(np.searchsorted(levels, x))
+    for j in (i - 1, i):
+        if 0 <= j < len(levels) and abs(levels[j] - x) <= _TOL * max(1.0, abs(x)):
+            return j
+    return None
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        x = float(value)
+        return x if math.isfinite(x) else None
+    if isinstance(value, str):
+        try:
+            x = float(value)
+        except ValueError:
+            return None
+        return x if math.isfinite(x) else None
+    return None
+
+
+def as_number(value: Any) -> float | None:
+    """``value`` as a finite float (numbers and numeric strings), else None."""
+    return _as_number(value)
