@@ -11,6 +11,7 @@ from dealopt.model import (
     model_from_data,
     model_from_text,
 )
+from dealopt.negotiation.frontier import FrontierPoint, FrontierResult, NoDeal, Solution, frontier
 
 __version__ = "0.1.0"
 
@@ -25,6 +26,11 @@ __all__ = [
     "SolveError",
     "compile_model",
     "evaluate",
+    "frontier",
+    "FrontierPoint",
+    "FrontierResult",
+    "NoDeal",
+    "Solution",
     "load_model",
     "model_from_data",
     "model_from_text",

@@ -29,7 +29,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
@@ -243,6 +243,92 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+# ---------------------------------------------------------------- frontier
+
+
+@app.command("frontier")
+def frontier_cmd(
+    model: ModelArg,
+    engine: Annotated[str, typer.Option("--engine", "-e", help="auto, merge, enumerate or milp.")] = "auto",
+    all_packages: Annotated[
+        bool, typer.Option("--all-packages", help="List every package reaching each point.")
+    ] = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Draw the frontier to this PNG file.")] = None,
+    max_space: Annotated[
+        int, typer.Option("--max-space", help="enumerate: largest outcome space to list.")
+    ] = 200_000_000,
+    as_json: JsonOpt = False,
+) -> None:
+    """The Pareto frontier of the ZOPA, the bargaining packages and the ZOPA verdict."""
+    from dealopt.engines.registry import ENGINE_NAMES
+    from dealopt.negotiation.frontier import frontier
+
+    if engine not in ENGINE_NAMES:
+        fail(f"--engine: unknown engine {engine!r}; expected one of {', '.join(ENGINE_NAMES)}")
+    if max_space < 1:
+        fail(f"--max-space: {max_space}; expected a positive number of packages")
+    deal = compile_model(load(model))
+    result = frontier(deal, engine, all_packages=all_packages, max_space=max_space)
+    if plot is not None:
+        from dealopt.interfaces.plot import plot_frontier
+
+        plot_frontier(result, deal, plot)
+    if as_json:
+        emit_json(result.to_dict(all_packages=all_packages))
+        return
+    print_frontier(result, deal, all_packages)
+    if plot is not None:
+        out.print(f"plot written to {plot}", markup=False)
+
+
+def print_frontier(result: Any, deal: CompiledDeal, all_packages: bool) -> None:
+    """The frontier as readable tables."""
+    norm = deal.normalized
+    w_s, w_b = result.walk_away
+    out.print(
+        f"[bold]{result.model}[/bold]: engine {result.engine}, {len(result.points)} frontier points, "
+        f"{result.seconds * 1e3:.1f} ms; walk-away seller {fmt(w_s, norm)}, buyer {fmt(w_b, norm)}"
+    )
+    if not result.zopa:
+        out.print(f"[bold red]no deal[/bold red]: {result.no_deal.message}")
+        return
+    out.print("[bold green]ZOPA: yes[/bold green]")
+    names = [i.name for i in deal.issues]
+    table = Table(show_header=True, header_style="bold")
+    for col in ("#", "seller", "buyer", "joint"):
+        table.add_column(col, justify="right")
+    for name in names:
+        table.add_column(name)
+    table.add_column("")
+
+    def levels(pkg: dict[str, Any]) -> list[str]:
+        return [str(display_value(pkg[n])) if not isinstance(pkg[n], float) else f"{pkg[n]:g}" for n in names]
+
+    for k, p in enumerate(result.points, 1):
+        note = f"+{len(p.packages) - 1} alt." if len(p.packages) > 1 and not all_packages else ""
+        if p.segment:
+            note = (note + " segment→").strip()
+        table.add_row(str(k), fmt(p.seller, norm), fmt(p.buyer, norm), fmt(p.joint, norm), *levels(p.package), note)
+        if all_packages:
+            for alt in p.packages[1:]:
+                table.add_row("", "", "", "or", *levels(alt), "")
+    out.print(table)
+    sol = Table(show_header=True, header_style="bold", title="bargaining packages")
+    for col in ("solution", "seller", "buyer", "joint"):
+        sol.add_column(col, justify="right" if col != "solution" else "left")
+    for name in names:
+        sol.add_column(name)
+    for label, s in (
+        ("Nash", result.nash),
+        ("Kalai–Smorodinsky", result.kalai_smorodinsky),
+        ("max joint value", result.max_joint),
+        ("egalitarian", result.egalitarian),
+    ):
+        if s is not None:
+            sol.add_row(label, fmt(s.seller, norm), fmt(s.buyer, norm), fmt(s.joint, norm), *levels(s.package))
+    out.print(sol)
+
+
 # ---------------------------------------------------------------- schema, import
 
 
@@ -269,9 +355,16 @@ def import_genius_cmd(
     from dealopt.model.importers.genius import import_genius
     from dealopt.model.writing import model_to_text, write_model
 
-    model = import_genius(domain, seller, buyer, name=name)
+    try:
+        model = import_genius(domain, seller, buyer, name=name)
+    except ModelError as exc:
+        fail(str(exc))
+        return
     if output is not None:
-        write_model(model, output)
+        try:
+            write_model(model, output)
+        except OSError as exc:
+            fail(f"{output}: cannot write ({exc.strerror or exc}); expected a writable file path")
         if as_json:
             emit_json({"written": str(output), "name": model.name, "issues": len(model.issues)})
         else:

@@ -1,0 +1,160 @@
+"""What every frontier engine shares: the protocol, statuses, the raw result and Pareto filtering.
+
+An engine computes the Pareto frontier of the *feasible* packages whose utilities
+are at least given lower bounds (the walk-aways), one entry per distinct
+(seller, buyer) utility pair, sorted by seller utility descending. Bargaining
+solutions and the no-deal analysis are built on top, in :mod:`dealopt.analysis`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+
+from dealopt.model.compiled import CompiledDeal
+
+__all__ = [
+    "Engine",
+    "EngineOptions",
+    "RawFrontier",
+    "Status",
+    "pareto_keep",
+    "quantum",
+    "at_least",
+]
+
+#: Relative resolution at which two utilities count as equal.
+RELATIVE_RESOLUTION = 1e-9
+
+
+class Status(enum.Enum):
+    """How a frontier computation ended."""
+
+    OPTIMAL = "optimal"  # the exact frontier (possibly empty above the bounds)
+    INFEASIBLE = "infeasible"  # no package satisfies the constraints
+
+    @property
+    def has_packages(self) -> bool:
+        """Whether feasible packages exist."""
+        return self is Status.OPTIMAL
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Options shared by all engines."""
+
+    all_packages: bool = False  # list every package reaching each point
+    max_packages_per_point: int = 1000  # cap on listed ties per point
+    max_space: int = 200_000_000  # enumerate: largest outcome space it lists
+    chunk_size: int = 1_000_000  # enumerate: packages per chunk
+    time_limit: float | None = None  # milp: seconds per solve
+
+
+@dataclass(frozen=True)
+class RawFrontier:
+    """An engine's answer: frontier points above the bounds, and the feasible extremes."""
+
+    engine: str
+    status: Status
+    seller: np.ndarray  # sorted descending
+    buyer: np.ndarray
+    packages: list[list[dict[str, Any]]]  # per point; the first is the representative
+    min_seller: float | None = None  # lowest seller utility over feasible packages
+    min_buyer: float | None = None
+    segment: np.ndarray | None = None  # per point: the line to the next point is efficient too
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.seller)
+
+
+class Engine(Protocol):
+    """A frontier engine."""
+
+    name: ClassVar[str]
+    exact: ClassVar[bool]
+
+    def accepts(self, deal: CompiledDeal) -> str | None:
+        """None when the engine can solve ``deal`` exactly, else the reason it cannot."""
+        ...
+
+    def solve(
+        self,
+        deal: CompiledDeal,
+        seller_min: float | None,
+        buyer_min: float | None,
+        options: EngineOptions,
+    ) -> RawFrontier:
+        """The frontier of feasible packages with utilities ≥ the given minima."""
+        ...
+
+
+def quantum(values: np.ndarray | float) -> float:
+    """Resolution for comparing utilities of this magnitude."""
+    scale = float(np.max(np.abs(values))) if np.size(values) else 1.0
+    return RELATIVE_RESOLUTION * max(1.0, scale)
+
+
+def at_least(values: np.ndarray, bound: float | None) -> np.ndarray:
+    """``values ≥ bound`` with the tolerance used everywhere for walk-aways."""
+    if bound is None:
+        return np.ones(len(values), dtype=bool)
+    return values >= bound - 1e-9 * max(1.0, abs(bound))
+
+
+def pareto_keep(seller: np.ndarray, buyer: np.ndarray, q_s: float, q_b: float, ties: bool = False) -> np.ndarray:
+    """Indices of non-dominated points (maximizing both), sorted by seller descending.
+
+    Utilities are compared on grids of ``q_s`` and ``q_b``. Among points equal on
+    both, the first (lowest index) is kept, or all of them when ``ties``.
+    """
+    if len(seller) == 0:
+        return np.empty(0, dtype=np.intp)
+    ks = np.round(seller / q_s).astype(np.int64)
+    kb = np.round(buyer / q_b).astype(np.int64)
+    order = np.lexsort((np.arange(len(ks)), -kb, -ks))  # seller desc, buyer desc, index asc
+    ks_o, kb_o = ks[order], kb[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (ks_o[1:] != ks_o[:-1]) | (kb_o[1:] != kb_o[:-1])
+    group = np.cumsum(first) - 1
+    reps = order[first]
+    kb_rep = kb_o[first]
+    prev_max = np.empty(len(reps), dtype=np.int64)
+    prev_max[0] = np.iinfo(np.int64).min
+    if len(reps) > 1:
+        prev_max[1:] = np.maximum.accumulate(kb_rep[:-1])
+    keep_rep = kb_rep > prev_max
+    if not ties:
+        return reps[keep_rep]
+    return order[keep_rep[group]]
+
+
+def utility_bound(deal: CompiledDeal, which: str) -> float:
+    """An upper bound on |utility| of a party (``seller`` or ``buyer``) over all packages."""
+    util = deal.seller if which == "seller" else deal.buyer
+    total = 0.0
+    for term in util.terms:
+        prod = abs(term.coef)
+        for f in term.factors:
+            issue = deal.issues[f.issue]
+            if f.form == "table":
+                assert f.table is not None
+                prod *= float(np.max(np.abs(f.table)))
+            elif f.form == "piecewise":
+                assert f.ys is not None
+                prod *= float(np.max(np.abs(f.ys)))
+            else:
+                prod *= max(abs(issue.lo or 0.0), abs(issue.hi or 0.0))
+        total += prod
+    return total
+
+
+def resolution(deal: CompiledDeal) -> tuple[float, float]:
+    """The grids (seller, buyer) on which utilities are compared for this deal."""
+    return (
+        RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "seller")),
+        RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "buyer")),
+    )
