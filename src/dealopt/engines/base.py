@@ -9,8 +9,9 @@ solutions and the no-deal analysis are built on top, in :mod:`dealopt.analysis`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, overload
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from dealopt.model.compiled import CompiledDeal
 __all__ = [
     "Engine",
     "EngineOptions",
+    "IndexedPackages",
     "RawFrontier",
     "Status",
     "pareto_keep",
@@ -61,7 +63,7 @@ class RawFrontier:
     status: Status
     seller: np.ndarray  # sorted descending
     buyer: np.ndarray
-    packages: list[list[dict[str, Any]]]  # per point; the first is the representative
+    packages: Sequence[list[dict[str, Any]]]  # per point; the first is the representative
     min_seller: float | None = None  # lowest seller utility over feasible packages
     min_buyer: float | None = None
     segment: np.ndarray | None = None  # per point: the line to the next point is efficient too
@@ -69,6 +71,26 @@ class RawFrontier:
 
     def __len__(self) -> int:
         return len(self.seller)
+
+
+class IndexedPackages(Sequence[list[dict[str, Any]]]):
+    """One package per point given as rows of level indices; the dicts are made on demand."""
+
+    def __init__(self, deal: CompiledDeal, index: np.ndarray) -> None:
+        self.deal = deal
+        self.index = index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @overload
+    def __getitem__(self, i: int) -> list[dict[str, Any]]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[list[dict[str, Any]]]: ...
+    def __getitem__(self, i: int | slice) -> Any:
+        if isinstance(i, slice):
+            return [[self.deal.package_labels(row)] for row in self.index[i]]
+        return [self.deal.package_labels(self.index[i])]
 
 
 class Engine(Protocol):

@@ -10,12 +10,21 @@ are applied at the end: whatever dominates an acceptable package is acceptable.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from dealopt.engines.base import EngineOptions, RawFrontier, Status, at_least, pareto_keep, resolution
+from dealopt.engines.base import (
+    EngineOptions,
+    IndexedPackages,
+    RawFrontier,
+    Status,
+    at_least,
+    pareto_keep,
+    resolution,
+)
 from dealopt.errors import LimitError
 from dealopt.model.compiled import MAX_TABLE_CELLS, CompiledDeal, Component
 from dealopt.model.levels import display_value
@@ -116,10 +125,12 @@ class MergeEngine:
         final = stages[-1]
         ok = at_least(final.seller, seller_min) & at_least(final.buyer, buyer_min)
         points = np.flatnonzero(ok)  # already sorted by seller desc
-        packages = [
-            self._packages(deal, comps, comp_stages, stages, int(p), options.max_packages_per_point if ties else 1)
-            for p in points
-        ]
+        if ties:
+            packages: Sequence[list[dict[str, Any]]] = [
+                self._packages(deal, comps, comp_stages, stages, int(p), options.max_packages_per_point) for p in points
+            ]
+        else:
+            packages = IndexedPackages(deal, self._representatives(deal, comps, comp_stages, stages, points))
         return RawFrontier(
             self.name,
             Status.OPTIMAL,
@@ -130,6 +141,28 @@ class MergeEngine:
             min_buyer=lo_b,
             stats={"components": len(comps), "largest_intermediate_frontier": largest},
         )
+
+    @staticmethod
+    def _representatives(
+        deal: CompiledDeal,
+        comps: tuple[Component, ...],
+        comp_stages: list[_Stage],
+        stages: list[_Stage],
+        points: np.ndarray,
+    ) -> np.ndarray:
+        """Level indices of the first package reaching each point, for all points at once."""
+        index = np.zeros((len(points), len(deal.issues)), dtype=np.int64)
+        p = points.astype(np.intp)
+        for k in range(len(stages) - 1, -1, -1):
+            st = stages[k]
+            a = st.alt_ptr[p]
+            cpoint = st.alt_b[a]
+            cs = comp_stages[k]
+            joint = cs.alt_a[cs.alt_ptr[cpoint]]
+            for col, issue in zip(np.unravel_index(joint, comps[k].shape), comps[k].issues):
+                index[:, issue] = col
+            p = st.alt_a[a]
+        return index
 
     @staticmethod
     def _packages(

@@ -8,6 +8,7 @@ when there is no deal, says which walk-away binds and by how much.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,14 @@ class FrontierPoint:
 
     seller: float
     buyer: float
-    packages: tuple[dict[str, Any], ...]
     segment: bool | None = None  # the line to the next point is efficient too (continuous models)
+    source: Sequence[list[dict[str, Any]]] = field(default=(), repr=False, compare=False)
+    position: int = field(default=0, repr=False, compare=False)
+
+    @property
+    def packages(self) -> tuple[dict[str, Any], ...]:
+        """Every package listed for this point (just one unless all packages were asked for)."""
+        return tuple(self.source[self.position])
 
     @property
     def package(self) -> dict[str, Any]:
@@ -224,7 +231,7 @@ def _points(raw: RawFrontier) -> tuple[FrontierPoint, ...]:
     out = []
     for i in range(len(raw.seller)):
         seg = None if raw.segment is None else bool(raw.segment[i])
-        out.append(FrontierPoint(float(raw.seller[i]), float(raw.buyer[i]), tuple(raw.packages[i]), seg))
+        out.append(FrontierPoint(float(raw.seller[i]), float(raw.buyer[i]), seg, raw.packages, i))
     return tuple(out)
 
 
