@@ -60,7 +60,9 @@ def main() -> None:
     assert np.allclose(ev.buyer[:2000], [r["buyer"] for r in ref])
 
     print(f"model: {model.name} ({deal.space_size:,} packages in the outcome space, {len(deal.issues)} issues)")
-    print(f"vectorized evaluate : {rate_vec:>14,.0f} packages/s  ({args.packages:,} packages in {t_vec * 1e3:.1f} ms, best of 5)")
+    print(
+        f"vectorized evaluate : {rate_vec:>14,.0f} packages/s  ({args.packages:,} packages in {t_vec * 1e3:.1f} ms, best of 5)"
+    )
     print(f"per-package loop    : {rate_loop:>14,.0f} packages/s  ({len(packages):,} packages in {t_loop:.2f} s)")
     print(f"ratio               : {rate_vec / rate_loop:>14,.0f}x")
     print(f"target ≥ 5,000,000 packages/s: {'met' if rate_vec >= 5e6 else 'NOT met'}")

@@ -137,8 +137,11 @@ def pareto_keep(seller: np.ndarray, buyer: np.ndarray, q_s: float, q_b: float, t
         return np.empty(0, dtype=np.intp)
     ks = np.round(seller / q_s).astype(np.int64)
     kb = np.round(buyer / q_b).astype(np.int64)
-    order = np.lexsort((np.arange(len(ks)), -kb, -ks))  # seller desc, buyer desc, index asc
-    ks_o, kb_o = ks[order], kb[order]
+    candidates = _bucket_filter(ks, kb) if len(ks) > 4096 else np.arange(len(ks))
+    ks, kb = ks[candidates], kb[candidates]
+    sort = np.lexsort((candidates, -kb, -ks))  # seller desc, buyer desc, index asc
+    order = candidates[sort]
+    ks_o, kb_o = ks[sort], kb[sort]
     first = np.ones(len(order), dtype=bool)
     first[1:] = (ks_o[1:] != ks_o[:-1]) | (kb_o[1:] != kb_o[:-1])
     group = np.cumsum(first) - 1
@@ -152,6 +155,17 @@ def pareto_keep(seller: np.ndarray, buyer: np.ndarray, q_s: float, q_b: float, t
     if not ties:
         return reps[keep_rep]
     return order[keep_rep[group]]
+
+
+def _bucket_filter(ks: np.ndarray, kb: np.ndarray, buckets: int = 2048) -> np.ndarray:
+    """Indices of the points not dominated by a point of a higher seller bucket (a cheap, exact pre-filter)."""
+    lo, hi = int(ks.min()), int(ks.max())
+    bucket = ((ks - lo).astype(np.float64) * (buckets / (hi - lo + 1))).astype(np.int64)  # monotone in ks
+    top = np.full(buckets + 1, np.iinfo(np.int64).min)
+    np.maximum.at(top, bucket, kb)
+    above = np.maximum.accumulate(top[::-1])[::-1]  # above[j] = max buyer key in buckets ≥ j
+    strictly_above = np.append(above[1:], np.iinfo(np.int64).min)
+    return np.flatnonzero(kb > strictly_above[bucket])
 
 
 def utility_bound(deal: CompiledDeal, which: str) -> float:

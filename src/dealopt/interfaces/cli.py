@@ -201,7 +201,7 @@ def evaluate_cmd(
     deal = compile_model(load(model))
     try:
         pkg = read_package(package)
-        ev = evaluate(deal, [pkg])
+        ev = evaluate(deal, pkg)
     except PackageError as exc:
         fail(str(exc))
         return

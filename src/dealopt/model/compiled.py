@@ -39,6 +39,7 @@ __all__ = [
     "CompiledConstraint",
     "Component",
     "compile_model",
+    "expected_level",
     "MAX_TABLE_CELLS",
 ]
 
@@ -279,13 +280,14 @@ class CompiledDeal:
             idx = issue.index_of(package[issue.name])
             if idx is None:
                 raise PackageError(
-                    f"package.{issue.name}: {package[issue.name]!r} is not a level; expected {_expect(issue)}"
+                    f"package.{issue.name}: {package[issue.name]!r} is not a level; expected {expected_level(issue)}"
                 )
             out[issue.index] = idx
         return out
 
 
-def _expect(issue: CompiledIssue) -> str:
+def expected_level(issue: CompiledIssue) -> str:
+    """What a level of ``issue`` looks like, for messages."""
     if issue.kind in ("categorical", "ordinal"):
         return "one of " + ", ".join(str(display_value(x)) for x in issue.labels)
     if issue.levels is None:

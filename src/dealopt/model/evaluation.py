@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dealopt.errors import PackageError
-from dealopt.model.compiled import CompiledDeal, CompiledUtility, compile_model
+from dealopt.model.compiled import CompiledDeal, CompiledUtility, compile_model, expected_level
 from dealopt.model.levels import as_number
 from dealopt.model.schema import DealModel
 
@@ -83,11 +83,12 @@ def evaluate(model: DealModel | CompiledDeal, packages: Any) -> Evaluation:
     deal = _as_deal(model)
     if isinstance(packages, np.ndarray):
         return evaluate_indices(deal, packages)
+    label = "packages"
     if isinstance(packages, Mapping):
-        packages = [packages]
+        packages, label = [packages], "package"
     if not isinstance(packages, pd.DataFrame):
         packages = pd.DataFrame(list(packages))
-    return evaluate_values(deal, packages)
+    return evaluate_values(deal, packages, label)
 
 
 def evaluate_indices(deal: CompiledDeal, index: np.ndarray) -> Evaluation:
@@ -177,18 +178,27 @@ def _values_from_index(deal: CompiledDeal, idx: np.ndarray) -> _Values:
     return _Values(vals, [idx[:, i.index] for i in deal.issues])
 
 
-def packages_to_values(deal: CompiledDeal, frame: pd.DataFrame) -> tuple[_Values, np.ndarray | None]:
-    """Check and convert a frame of packages; also level indices when all are on the grid."""
+def packages_to_values(
+    deal: CompiledDeal, frame: pd.DataFrame, label: str = "packages"
+) -> tuple[_Values, np.ndarray | None]:
+    """Check and convert a frame of packages; also level indices when all are on the grid.
+
+    ``label`` names the input in messages (``packages[3].price: …``, or ``package.price: …`` for one).
+    """
+
+    def where(r: int) -> str:
+        return f"{label}[{r}]" if label == "packages" else label
+
     unknown = [c for c in frame.columns if c not in deal.by_name]
     if unknown:
-        raise PackageError(f"packages: unknown issue {unknown[0]!r}; expected columns {', '.join(deal.by_name)}")
+        raise PackageError(f"{label}: unknown issue {unknown[0]!r}; expected {', '.join(deal.by_name)}")
     n = len(frame)
     values: list[np.ndarray] = []
     indices: list[np.ndarray] = []
     on_grid = True
     for issue in deal.issues:
         if issue.name not in frame.columns:
-            raise PackageError(f"packages: missing issue {issue.name!r}; expected a level for every issue")
+            raise PackageError(f"{label}: missing issue {issue.name!r}; expected a level for every issue")
         col = frame[issue.name].tolist()
         index = np.full(n, -1, dtype=np.int64)
         value = np.full(n, np.nan)
@@ -197,20 +207,20 @@ def packages_to_values(deal: CompiledDeal, frame: pd.DataFrame) -> tuple[_Values
                 j = issue.index_of(raw)
                 if j is None:
                     raise PackageError(
-                        f"packages[{r}].{issue.name}: {raw!r} is not an option; expected one of {', '.join(issue.labels)}"
+                        f"{where(r)}.{issue.name}: {raw!r} is not an option; expected one of {', '.join(issue.labels)}"
                     )
                 index[r] = j
                 continue
             x = as_number(raw)
             if x is None:
                 raise PackageError(
-                    f"packages[{r}].{issue.name}: {raw!r} is not a number; expected a level of {issue.name!r}"
+                    f"{where(r)}.{issue.name}: {raw!r} is not a number; expected a level of {issue.name!r}"
                 )
             assert issue.lo is not None and issue.hi is not None
             if issue.kind == "continuous":
                 if not issue.lo - _TOL * max(1.0, abs(issue.lo)) <= x <= issue.hi + _TOL * max(1.0, abs(issue.hi)):
                     raise PackageError(
-                        f"packages[{r}].{issue.name}: {raw!r} is outside [{issue.labels[0] if issue.labels else issue.lo}, "
+                        f"{where(r)}.{issue.name}: {raw!r} is outside [{issue.labels[0] if issue.labels else issue.lo}, "
                         f"{issue.labels[-1] if issue.labels else issue.hi}]; expected a value in range"
                     )
                 value[r] = x
@@ -223,7 +233,9 @@ def packages_to_values(deal: CompiledDeal, frame: pd.DataFrame) -> tuple[_Values
                 continue
             j = issue.index_of(x)
             if j is None:
-                raise PackageError(f"packages[{r}].{issue.name}: {raw!r} is not a level of {issue.name!r}")
+                raise PackageError(
+                    f"{where(r)}.{issue.name}: {raw!r} is not a level of {issue.name!r}; expected {expected_level(issue)}"
+                )
             index[r] = j
             value[r] = issue.levels[j]  # type: ignore[index]
         values.append(value)
@@ -232,9 +244,9 @@ def packages_to_values(deal: CompiledDeal, frame: pd.DataFrame) -> tuple[_Values
     return _Values(values, indices), idx
 
 
-def evaluate_values(deal: CompiledDeal, frame: pd.DataFrame) -> Evaluation:
+def evaluate_values(deal: CompiledDeal, frame: pd.DataFrame, label: str = "packages") -> Evaluation:
     """Evaluate packages given by value (one column per issue)."""
-    vals, idx = packages_to_values(deal, frame)
+    vals, idx = packages_to_values(deal, frame, label)
     if idx is not None and len(idx):
         return evaluate_indices(deal, idx)
     everything = tuple(range(len(deal.issues)))

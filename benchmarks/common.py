@@ -1,0 +1,69 @@
+"""Helpers shared by the benchmark scripts: timing, peak memory, synthetic models."""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def measure(fn: Callable[[], Any], repeats: int = 3) -> tuple[Any, float, float]:
+    """(result, best wall time in s, peak traced memory in MiB of one run)."""
+    gc.collect()
+    tracemalloc.start()
+    result = fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    best = float("inf")
+    for _ in range(repeats):
+        gc.collect()
+        t = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - t)
+    return result, best, peak / 2**20
+
+
+def opposed_additive(issues: int, levels: int, seed: int = 0) -> dict[str, Any]:
+    """A random additive model with opposed preferences (what one side likes more, the other likes less)."""
+    rng = np.random.default_rng(seed)
+    ws = rng.dirichlet(np.ones(issues))
+    wb = rng.dirichlet(np.ones(issues))
+    spec = {f"i{j}": {"kind": "integer", "min": 0, "max": levels - 1} for j in range(issues)}
+    seller, buyer = [], []
+    for j in range(issues):
+        ev = np.sort(rng.random(levels))
+        evb = np.sort(rng.random(levels))[::-1]
+        seller.append(
+            {
+                "coef": round(float(ws[j]), 6),
+                "of": [{f"i{j}": {"piecewise": [[x, round(float(v), 6)] for x, v in enumerate(ev)]}}],
+            }
+        )
+        buyer.append(
+            {
+                "coef": round(float(wb[j]), 6),
+                "of": [{f"i{j}": {"piecewise": [[x, round(float(v), 6)] for x, v in enumerate(evb)]}}],
+            }
+        )
+    return {
+        "format": "dealopt/1",
+        "name": f"additive-{issues}x{levels}",
+        "units": "normalized",
+        "issues": spec,
+        "parties": {"seller": {"utility": seller}, "buyer": {"utility": buyer}},
+    }
+
+
+def fmt_time(seconds: float | None) -> str:
+    """Seconds as a short human figure."""
+    if seconds is None:
+        return "—"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
