@@ -11,14 +11,14 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from dealopt import compile_model, evaluate, load_model  # noqa: E402
-from dealopt.model.reference import reference_evaluate  # noqa: E402
+from dealopt import compile_model, evaluate, load_model
+from dealopt.model.reference import reference_evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fmt_time, measure, opposed_additive  # noqa: E402
-
-from dealopt import compile_model, frontier, load_model, model_from_data  # noqa: E402
-from dealopt.engines.registry import installed_engines  # noqa: E402
-from dealopt.model.compiled import CompiledDeal  # noqa: E402
+from common import fmt_time, measure, opposed_additive
+from dealopt import compile_model, frontier, load_model, model_from_data
+from dealopt.engines.registry import installed_engines
+from dealopt.model.compiled import CompiledDeal
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT.parent / "shared" / "cases" / "genius"
@@ -202,8 +201,9 @@ def main() -> None:
     if not CASES.exists():
         print(f"  {CASES} not found: skipped")
     else:
-        from dealopt.model.importers.genius import import_genius
         import json
+
+        from dealopt.model.importers.genius import import_genius
 
         expected = json.loads((CASES / "expected.json").read_text())
         for case, info in expected.items():
