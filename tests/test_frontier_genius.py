@@ -6,11 +6,11 @@ import json
 
 import numpy as np
 import pytest
-from conftest import CASES
-from test_genius import _more_triples
 
+from conftest import CASES
 from dealopt import compile_model, frontier
 from dealopt.model.importers.genius import import_genius
+from test_genius import _more_triples
 
 GENIUS = CASES / "genius"
 EXPECTED = json.loads((GENIUS / "expected.json").read_text()) if (GENIUS / "expected.json").is_file() else {}
