@@ -31,7 +31,15 @@ def brute_force(model: DealModel) -> dict[str, Any]:
     out["points"] = [(s, b) for s, b, _ in front]
     seller, buyer = model.parties.seller, model.parties.buyer
     w_s = reference_walk_away(model, seller.utility or [], seller.walk_away)
-    w_b = reference_walk_away(model, buyer.utility or [], buyer.walk_away) if not buyer.profiles else None
+    if buyer.profiles:
+        ws = [reference_walk_away(model, p.utility, p.walk_away) for p in buyer.profiles]
+        w_b = (
+            None
+            if any(w is None for w in ws)
+            else sum(p.probability * w for p, w in zip(buyer.profiles, ws, strict=True))
+        )
+    else:
+        w_b = reference_walk_away(model, buyer.utility or [], buyer.walk_away)
     d_s = w_s if w_s is not None else min((r[0] for r in rows), default=None)
     d_b = w_b if w_b is not None else min((r[1] for r in rows), default=None)
     out["disagreement"] = (d_s, d_b)

@@ -122,5 +122,19 @@ def deal_models(
             party["walk_away"] = draw(st.integers(-30, 30))
         elif choice == "package":
             party["walk_away"] = {"package": {n: draw(st.sampled_from(_levels(s))) for n, s in issues.items()}}
+    if draw(st.integers(0, 3)) == 0:  # the buyer as weighted profiles
+        buyer = {
+            "profiles": [
+                {"name": "a", "probability": 0.25, "utility": draw(utilities(issues, inter))},
+                {
+                    "name": "b",
+                    "probability": 0.75,
+                    "utility": buyer["utility"],
+                    **({"walk_away": buyer["walk_away"]} if "walk_away" in buyer else {}),
+                },
+            ]
+        }
+        if "walk_away" in buyer["profiles"][1]:
+            buyer["profiles"][0]["walk_away"] = draw(st.integers(-30, 30))
     model["parties"] = {"seller": seller, "buyer": buyer}
     return model

@@ -243,3 +243,59 @@ def test_stepless_continuous_refused_by_listing_engines():
         with pytest.raises(EngineNotApplicable, match="without step"):
             frontier(model, engine)
     assert MergeEngine().accepts(compile_model(model)) is not None
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def run_cli(*args: str):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "dealopt"
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_cli_frontier_json_all_packages_and_plot(saas_path, tmp_path):
+    png = tmp_path / "f.png"
+    r = run_cli("frontier", str(saas_path), "--json", "--all-packages", "--plot", str(png), "--engine", "enumerate")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)  # nothing but JSON on stdout
+    assert d["engine"] == "enumerate" and d["zopa"] is True
+    assert all(p["packages"][0] == p["package"] for p in d["points"])
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cli_frontier_table_names_engine_and_solutions(saas_path):
+    r = run_cli("frontier", str(saas_path))
+    assert r.returncode == 0, r.stderr
+    assert "engine merge" in r.stdout and "Nash" in r.stdout and "Kalai" in r.stdout and "ZOPA: yes" in r.stdout
+
+
+def test_cli_frontier_no_deal_is_an_answer(tmp_path):
+    data = json.loads(json.dumps(BASE))
+    data["parties"]["seller"]["walk_away"] = 1000
+    path = tmp_path / "nodeal.json"
+    path.write_text(json.dumps(data))
+    r = run_cli("frontier", str(path), "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["zopa"] is False and d["points"] == [] and d["nash"] is None
+    assert d["no_deal"]["reason"] == "seller_walk_away"
+    r = run_cli("frontier", str(path))
+    assert "no deal" in r.stdout and "seller's walk-away" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (["--engine", "magic"], "unknown engine"),
+        (["--engine", "enumerate", "--max-space", "10"], "more than the limit"),
+    ],
+)
+def test_cli_frontier_bad_options_exit_2(saas_path, args, phrase):
+    r = run_cli("frontier", str(saas_path), *args)
+    assert r.returncode == 2
+    assert phrase in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
