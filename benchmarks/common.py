@@ -66,4 +66,15 @@ def fmt_time(seconds: float | None) -> str:
         return f"{seconds * 1e6:.0f} µs"
     if seconds < 1:
         return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds:.2f} s"
+    if seconds < 1e5:
+        return f"{seconds:.2f} s"
+    return f"{seconds:.1e} s"
+
+
+def fmt_ratio(ratio: float) -> str:
+    """A speed ratio."""
+    if ratio < 10:
+        return f"{ratio:.1f}×"
+    if ratio < 1e7:
+        return f"{ratio:,.0f}×"
+    return f"{ratio:.1e}×"

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import fmt_time, measure, opposed_additive
+from common import fmt_ratio, fmt_time, measure, opposed_additive
 from dealopt import compile_model, frontier, load_model, model_from_data
 from dealopt.engines.registry import installed_engines
 from dealopt.model.compiled import CompiledDeal
@@ -156,7 +156,9 @@ def run_engines(deal: CompiledDeal, label: str, baseline_limit: int, full_baseli
     for name, t, mem, n, note in rows:
         ratio = ""
         if t and name in times and t_base:
-            ratio = f"{t_base / t:,.0f}× faster than per-outcome"
+            ratio = f"{fmt_ratio(t_base / t)} vs per-outcome"
+            if name != "merge" and "merge" in times:
+                ratio += f", merge is {fmt_ratio(t / times['merge'])} faster"
         mem_s = f"{mem:8.1f} MiB" if mem is not None else " " * 12
         n_s = f"{n:6d} pts" if n is not None else " " * 10
         print(f"  {name:24s} {fmt_time(t):>10s}  {mem_s}  {n_s}  {ratio} {note}".rstrip())
