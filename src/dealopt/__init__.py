@@ -11,7 +11,10 @@ from dealopt.model import (
     model_from_data,
     model_from_text,
 )
+from dealopt.negotiation.api import counter, trades
+from dealopt.negotiation.counter import Counter, Offer, Recommendation
 from dealopt.negotiation.frontier import FrontierPoint, FrontierResult, NoDeal, Solution, frontier
+from dealopt.negotiation.trades import Trade, TradeResult
 
 __version__ = "0.1.0"
 
@@ -27,6 +30,13 @@ __all__ = [
     "compile_model",
     "evaluate",
     "frontier",
+    "trades",
+    "counter",
+    "Counter",
+    "Offer",
+    "Recommendation",
+    "Trade",
+    "TradeResult",
     "FrontierPoint",
     "FrontierResult",
     "NoDeal",

@@ -329,6 +329,101 @@ def print_frontier(result: Any, deal: CompiledDeal, all_packages: bool) -> None:
     out.print(sol)
 
 
+# ---------------------------------------------------------------- trades, counter
+
+
+@app.command("trades")
+def trades_cmd(
+    model: ModelArg,
+    from_: Annotated[
+        str,
+        typer.Option(
+            "--from", help="The package to trade from: JSON, a file, or nash|kalai_smorodinsky|max_joint|egalitarian."
+        ),
+    ],
+    max_issues: Annotated[
+        int | None, typer.Option("--max-issues", help="Most issues one trade changes (default: policy, else 2).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="How many trades to list.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Trades from a package: "if we do this, can you do that", ranked by joint value gained."""
+    from dealopt.negotiation.api import SOLUTIONS, trades
+    from dealopt.negotiation.packages import read_package_text
+
+    deal = compile_model(load(model))
+    pkg: Any = from_ if from_ in SOLUTIONS else read_package_text(from_, "--from")
+    result = trades(deal, pkg, max_issues=max_issues, top=top)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    norm = deal.normalized
+    out.print(
+        f"from: seller {fmt(result.seller, norm)}, buyer {fmt(result.buyer, norm)}; "
+        f"{len(result.trades)} best trades changing at most {result.max_issues} issues"
+    )
+    if not result.trades:
+        out.print("no trade makes both sides better off: the package is Pareto-efficient for these moves")
+        return
+    table = Table(show_header=True, header_style="bold")
+    for col in ("#", "Δ seller", "Δ buyer", "Δ joint"):
+        table.add_column(col, justify="right")
+    table.add_column("trade")
+    for k, t in enumerate(result.trades, 1):
+        table.add_row(str(k), fmt(t.seller_gain, norm), fmt(t.buyer_gain, norm), fmt(t.joint_gain, norm), t.sentence)
+    out.print(table)
+
+
+@app.command("counter")
+def counter_cmd(
+    model: ModelArg,
+    history: Annotated[Path, typer.Option("--history", help="The offers so far (YAML or JSON list, oldest first).")],
+    progress: Annotated[
+        float | None, typer.Option("--progress", help="How far through the negotiation we are, 0..1.")
+    ] = None,
+    round_: Annotated[int | None, typer.Option("--round", help="The current round (with --deadline).")] = None,
+    deadline: Annotated[int | None, typer.Option("--deadline", help="The last round.")] = None,
+    exponent: Annotated[
+        float, typer.Option("--exponent", help="Concession exponent: < 1 Boulware, 1 linear, > 1 Conceder.")
+    ] = 0.2,
+    top: Annotated[int, typer.Option("--top", help="How many counter-offers to list.")] = 3,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accept, counter (with ranked counter-offers) or walk away, given the offers so far."""
+    from dealopt.model.reading import read_model_data
+    from dealopt.negotiation.api import counter
+    from dealopt.negotiation.counter import parse_history
+
+    deal = compile_model(load(model))
+    try:
+        data = read_model_data(history).data
+    except ModelError as exc:
+        fail(str(exc).replace("deal model mapping (format: dealopt/1, …)", "list of offers"))
+        return
+    offers = parse_history(data, str(history))
+    rec = counter(deal, offers, progress=progress, round=round_, deadline=deadline, exponent=exponent, top=top)
+    if as_json:
+        emit_json(rec.to_dict())
+        return
+    norm = deal.normalized
+    colour = {"accept": "green", "counter": "yellow", "walk_away": "red"}[rec.recommendation]
+    out.print(f"[bold {colour}]{rec.recommendation}[/bold {colour}]: {rec.reason}")
+    if rec.aspiration is not None:
+        out.print(f"aspiration: {fmt(rec.aspiration, norm)}")
+    if rec.beliefs:
+        out.print("beliefs about the buyer: " + ", ".join(f"{k} {v:.0%}" for k, v in rec.beliefs.items()))
+    for k, c in enumerate(rec.counters, 1):
+        acc = f", acceptance {c.acceptance_probability:.0%}" if c.acceptance_probability is not None else ""
+        out.print(f"\n[bold]{k}.[/bold] {c.sentence}")
+        out.print(
+            f"   seller {fmt(c.seller, norm)}, buyer {fmt(c.buyer, norm)}, joint {fmt(c.joint, norm)}{acc}",
+            markup=False,
+        )
+        out.print("   " + ", ".join(f"{n}={display_value(v)}" for n, v in c.package.items()), markup=False)
+        for flag in c.flags:
+            out.print(f"   [red]flag:[/red] {flag}")
+
+
 # ---------------------------------------------------------------- schema, import
 
 

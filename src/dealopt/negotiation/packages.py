@@ -1,0 +1,74 @@
+"""Packages as negotiators write them: parsing, completing and describing them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from dealopt.errors import PackageError
+from dealopt.model.compiled import CompiledDeal, CompiledIssue, expected_level
+from dealopt.model.levels import display_value
+
+__all__ = ["read_package_text", "package_index", "partial_index", "issue_label", "level_text"]
+
+
+def read_package_text(text: str, source: str = "--package") -> dict[str, Any]:
+    """A package from JSON/YAML text, or from a file holding it."""
+    raw = text
+    path = Path(text)
+    if not text.lstrip().startswith("{") and len(text) < 4096 and path.is_file():
+        source = str(path)
+        raw = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(raw) if raw.lstrip().startswith("{") else yaml.safe_load(raw)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid"
+        raise PackageError(f'{source}: not valid JSON/YAML ({first}); expected {{"issue": level, …}}') from None
+    if not isinstance(data, dict):
+        raise PackageError(f'{source}: expected a mapping {{"issue": level, …}}')
+    return data
+
+
+def partial_index(deal: CompiledDeal, package: dict[str, Any], where: str = "package") -> dict[int, int]:
+    """Level indices of the issues a (partial) package names: ``{issue position: level index}``."""
+    out: dict[int, int] = {}
+    for name, value in package.items():
+        issue = deal.by_name.get(name)
+        if issue is None:
+            raise PackageError(f"{where}: unknown issue {name!r}; expected one of {', '.join(deal.by_name)}")
+        if not issue.gridded:
+            raise PackageError(f"{where}.{name}: a continuous issue without step; give it a step to negotiate over it")
+        idx = issue.index_of(value)
+        if idx is None:
+            raise PackageError(f"{where}.{name}: {value!r} is not a level; expected {expected_level(issue)}")
+        out[issue.index] = idx
+    return out
+
+
+def package_index(deal: CompiledDeal, package: dict[str, Any], where: str = "package") -> np.ndarray:
+    """Level indices of a complete package."""
+    part = partial_index(deal, package, where)
+    missing = [i.name for i in deal.issues if i.index not in part]
+    if missing:
+        raise PackageError(f"{where}: missing issue(s) {', '.join(missing)}; expected a level for every issue")
+    return np.array([part[i] for i in range(len(deal.issues))], dtype=np.int64)
+
+
+def issue_label(issue: CompiledIssue) -> str:
+    """How an issue is named in a sentence."""
+    spec = issue.spec
+    return (spec.label or issue.name.replace("_", " ")).strip()
+
+
+def level_text(issue: CompiledIssue, level: int) -> str:
+    """How a level is written in a sentence (with its unit when it has one)."""
+    value = display_value(issue.labels[level])
+    text = f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)
+    if issue.kind == "categorical":
+        return text.replace("_", " ")
+    unit = issue.spec.unit
+    return f"{text} {unit}" if unit else text

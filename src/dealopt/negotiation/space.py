@@ -1,0 +1,83 @@
+"""The whole outcome space of a deal, evaluated once and kept: the counter-offer engine searches it."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from dealopt.errors import LimitError
+from dealopt.model.compiled import CompiledDeal
+from dealopt.model.evaluation import evaluate_indices
+
+__all__ = ["OutcomeSpace", "outcome_space", "MAX_SPACE"]
+
+#: Largest outcome space kept in memory for counter-offers (packages).
+MAX_SPACE = 8_000_000
+_CHUNK = 1_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class OutcomeSpace:
+    """Utilities and feasibility of every package, indexed by row-major flat index."""
+
+    deal: CompiledDeal
+    seller: np.ndarray
+    buyer: np.ndarray  # expected utility under the model's prior
+    profiles: np.ndarray | None  # (profiles, packages): each profile's utility
+    feasible: np.ndarray
+
+    @property
+    def size(self) -> int:
+        """Number of packages."""
+        return len(self.seller)
+
+    def rows(self, flat: np.ndarray) -> np.ndarray:
+        """Level indices of packages given by flat index."""
+        return np.stack(np.unravel_index(np.asarray(flat, dtype=np.int64), self.deal.shape), axis=1)
+
+    def flat(self, rows: np.ndarray) -> np.ndarray:
+        """Flat indices of packages given by level indices."""
+        return np.ravel_multi_index(tuple(np.atleast_2d(rows).T), self.deal.shape)
+
+    def matching(self, partial: dict[int, int]) -> np.ndarray:
+        """Boolean mask of the packages that agree with a partial package ``{issue: level}``."""
+        if not partial:
+            return np.ones(self.size, dtype=bool)
+        shape = self.deal.shape
+        grid = np.ones((1,) * len(shape), dtype=bool)
+        for issue, level in partial.items():
+            keep = np.zeros(shape[issue], dtype=bool)
+            keep[level] = True
+            view = [1] * len(shape)
+            view[issue] = shape[issue]
+            grid = grid & keep.reshape(view)
+        return np.broadcast_to(grid, shape).reshape(-1)
+
+
+@functools.lru_cache(maxsize=8)
+def outcome_space(deal: CompiledDeal) -> OutcomeSpace:
+    """Evaluate every package of ``deal`` once (cached per compiled deal)."""
+    if not deal.gridded:
+        stepless = next(i.name for i in deal.issues if not i.gridded)
+        raise LimitError(f"issue {stepless!r} is continuous without step; give it a step to search counter-offers")
+    size = deal.space_size or 0
+    if size > MAX_SPACE:
+        raise LimitError(
+            f"the outcome space has {size:,} packages, more than {MAX_SPACE:,} searched for counter-offers"
+        )
+    seller = np.empty(size)
+    buyer = np.empty(size)
+    feasible = np.empty(size, dtype=bool)
+    profiles = np.empty((len(deal.profiles), size)) if deal.profiles else None
+    for start in range(0, size, _CHUNK):
+        flat = np.arange(start, min(size, start + _CHUNK))
+        ev = evaluate_indices(deal, np.stack(np.unravel_index(flat, deal.shape), axis=1))
+        seller[flat] = ev.seller
+        buyer[flat] = ev.buyer
+        feasible[flat] = ev.feasible
+        if profiles is not None and ev.profiles is not None:
+            for j, p in enumerate(deal.profiles):
+                profiles[j, flat] = ev.profiles[p.name]
+    return OutcomeSpace(deal, seller, buyer, profiles, feasible)
