@@ -6,10 +6,18 @@ problems of a file are reported at once.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from dealopt.errors import Problem
-from dealopt.model.levels import as_number, grid_size, is_numeric_issue, issue_levels, match_level
+from dealopt.model.levels import (
+    as_number,
+    grid_size,
+    is_numeric_issue,
+    issue_levels,
+    match_level,
+    too_many_levels,
+)
 from dealopt.model.schema import (
     ISSUE_NAME_PATTERN,
     CategoricalIssue,
@@ -40,6 +48,7 @@ class _Checker:
         self.model = model
         self.problems: list[Problem] = []
         self.levels: dict[str, Any] = {}
+        self.broken: set[str] = set()  # issues whose own definition is wrong: their levels are not checked
 
     def add(self, location: str, message: str) -> None:
         self.problems.append(Problem(location, message))
@@ -66,11 +75,18 @@ class _Checker:
             loc = f"issues.{name}"
             if not ISSUE_NAME_PATTERN.match(name) or name != name.strip():
                 self.add(loc, f"bad issue name {name!r}; expected letters, digits, '_', '-' or spaces")
-            try:
-                self.levels[name] = issue_levels(issue)
-            except ValueError as exc:
-                self.add(loc, str(exc))
-                self.levels[name] = None
+            # Only ordinal levels are listed here (they are already in memory); integer and continuous
+            # grids are checked arithmetically, so that a huge grid is refused without allocating it.
+            problem = too_many_levels(issue)
+            if problem is not None:
+                self.add(loc, problem)
+                self.broken.add(name)
+            self.levels[name] = issue_levels(issue) if isinstance(issue, OrdinalIssue) else None
+
+    def unknown(self, name: str) -> str:
+        close = difflib.get_close_matches(name, list(self.model.issues), n=1, cutoff=0.7)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown issue {name!r}{hint}; expected one of {_names(self.model.issues)}"
 
     # -- conditions
     def check_condition(self, cond: dict[str, Test], loc: str) -> None:
@@ -78,7 +94,7 @@ class _Checker:
             at = f"{loc}.{name}"
             issue = self.model.issues.get(name)
             if issue is None:
-                self.add(at, f"unknown issue {name!r}; expected one of {_names(self.model.issues)}")
+                self.add(at, self.unknown(name))
                 continue
             if test.eq is not None:
                 self.check_level(name, test.eq, at)
@@ -90,20 +106,42 @@ class _Checker:
 
     def check_level(self, name: str, value: Any, at: str) -> None:
         issue = self.model.issues[name]
+        if name in self.broken:
+            return
         if isinstance(issue, CategoricalIssue):
             if match_level(issue, None, value) is None:
-                self.add(at, f"{value!r} is not an option of {name!r}; expected one of {issue.options}")
+                close = difflib.get_close_matches(str(value), issue.options, n=1, cutoff=0.7)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.add(at, f"{_show_value(value)} is not an option of {name!r}{hint}; expected one of {_opts(issue)}")
+            return
+        if isinstance(value, str):
+            if as_number(value) is not None:
+                self.add(
+                    at,
+                    f"{value!r} is text; expected a number for {issue.kind} issue {name!r} "
+                    f"(write {value.strip()} without quotes)",
+                )
+            else:
+                self.add(at, f"{value!r} is text; expected a number for {issue.kind} issue {name!r}")
             return
         x = as_number(value)
         if x is None:
-            self.add(at, f"{value!r} is not a number; expected a level of numeric issue {name!r}")
+            self.add(at, f"{_show_value(value)} is not a number; expected a level of {issue.kind} issue {name!r}")
             return
         if isinstance(issue, ContinuousIssue):
             if not issue.min - 1e-9 <= x <= issue.max + 1e-9:
-                self.add(at, f"{value!r} is outside [{_n(issue.min)}, {_n(issue.max)}]; expected a value in range")
+                self.add(
+                    at,
+                    f"{_show_value(value)} is outside the range of {name!r}; expected a value in [{_n(issue.min)}, {_n(issue.max)}]",
+                )
             return
-        if match_level(issue, self.levels.get(name), x) is None:
-            self.add(at, f"{value!r} is not a level of {name!r}; expected {_level_hint(issue)}")
+        if isinstance(issue, IntegerIssue):
+            k = (x - issue.min) / issue.step
+            ok = issue.min <= x <= issue.max and abs(k - round(k)) <= 1e-9 * max(1.0, abs(k))
+        else:
+            ok = match_level(issue, self.levels.get(name), x) is not None
+        if not ok:
+            self.add(at, f"{_show_value(value)} is not a level of {name!r}; expected {_level_hint(issue)}")
 
     # -- parties
     def check_party(self, party: Party, loc: str, seller: bool) -> None:
@@ -136,7 +174,7 @@ class _Checker:
                 name = factor.issue
                 issue = self.model.issues.get(name)
                 if issue is None:
-                    self.add(at, f"unknown issue {name!r}; expected one of {_names(self.model.issues)}")
+                    self.add(at, self.unknown(name))
                     continue
                 used.add(name)
                 form = factor.form
@@ -147,23 +185,32 @@ class _Checker:
                 elif form == "table":
                     self.check_table(name, factor.table or {}, at)
                 elif form == "piecewise" and isinstance(issue, CategoricalIssue):
-                    self.add(at, f"piecewise on categorical issue {name!r}; expected a table {{option: value, …}}")
+                    self.add(
+                        f"{at}.{name}.piecewise",
+                        f"piecewise on categorical issue {name!r}; expected a table {{option: value, …}}",
+                    )
         return used
 
     def check_table(self, name: str, table: dict[Any, float], at: str) -> None:
         issue = self.model.issues[name]
+        at = f"{at}.{name}"  # the table as written: {name: {level: value, …}}
         if isinstance(issue, (IntegerIssue, ContinuousIssue)):
             self.add(at, f"table on {issue.kind} issue {name!r}; expected {{piecewise: [[x, y], …]}}")
             return
         assert isinstance(issue, (OrdinalIssue, CategoricalIssue))
+        if name in self.broken:
+            return
         levels = self.levels.get(name)
         seen: set[int] = set()
         for key in table:
             idx = match_level(issue, levels, key)
             if idx is None:
-                self.add(at, f"table names {key!r}, not a level of {name!r}; expected levels {_fmt_options(issue)}")
+                self.add(
+                    f"{at}.{key}",
+                    f"table names {_show_value(key)}, not a level of {name!r}; expected levels {_fmt_options(issue)}",
+                )
             elif idx in seen:
-                self.add(at, f"table lists level {key!r} twice; expected each level once")
+                self.add(f"{at}.{key}", f"table lists level {_show_value(key)} twice; expected each level once")
             else:
                 seen.add(idx)
         missing = [o for i, o in enumerate(issue.options) if i not in seen]
@@ -175,7 +222,7 @@ class _Checker:
     def check_walk_package(self, wa: WalkAwayPackage, loc: str, used: set[str]) -> None:
         for name, value in wa.package.items():
             if name not in self.model.issues:
-                self.add(f"{loc}.{name}", f"unknown issue {name!r}; expected one of {_names(self.model.issues)}")
+                self.add(f"{loc}.{name}", self.unknown(name))
             else:
                 self.check_level(name, value, f"{loc}.{name}")
         missing = sorted(used - set(wa.package))
@@ -191,7 +238,7 @@ class _Checker:
             if issue is None:
                 self.add(
                     "policy.price_issue",
-                    f"unknown issue {pol.price_issue!r}; expected one of {_names(self.model.issues)}",
+                    self.unknown(pol.price_issue),
                 )
             elif isinstance(issue, CategoricalIssue):
                 self.add("policy.price_issue", f"{pol.price_issue!r} is categorical; expected a numeric issue")
@@ -214,6 +261,20 @@ def _n(x: float) -> str:
 
 def _show(x: Any) -> str:
     return _n(x) if isinstance(x, float) else str(x)
+
+
+def _show_value(x: Any) -> str:
+    if x is None:
+        return "null"
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, float):
+        return _n(x)
+    return repr(x)
+
+
+def _opts(issue: CategoricalIssue) -> str:
+    return ", ".join(issue.options)
 
 
 def _fmt_options(issue: OrdinalIssue | CategoricalIssue) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from dealopt.model.schema import CategoricalIssue, ContinuousIssue, IntegerIssue, OrdinalIssue
 
-__all__ = ["MAX_LEVELS", "issue_levels", "display_value", "match_level", "is_numeric_issue"]
+__all__ = ["MAX_LEVELS", "issue_levels", "display_value", "match_level", "is_numeric_issue", "too_many_levels"]
 
 #: Most levels one issue may have when its levels must be listed.
 MAX_LEVELS = 1_000_000
@@ -32,9 +33,20 @@ def grid_size(issue: AnyIssue) -> int | None:
     if issue.step is None:
         return None
     span = (issue.max - issue.min) / issue.step
+    if not math.isfinite(span):  # e.g. [-1e300, 1e300] in steps of 1e-300: count exactly
+        return math.floor((Fraction(issue.max) - Fraction(issue.min)) / Fraction(issue.step)) + 1
     n = math.floor(span + _TOL) + 1
     last = issue.min + (n - 1) * issue.step
     return n + (1 if last < issue.max - _TOL * max(1.0, abs(issue.max)) else 0)
+
+
+def too_many_levels(issue: AnyIssue) -> str | None:
+    """Why the issue's levels cannot be listed (more than :data:`MAX_LEVELS`), or None; allocates nothing."""
+    if isinstance(issue, (IntegerIssue, ContinuousIssue)):
+        n = grid_size(issue)
+        if n is not None and n > MAX_LEVELS:
+            return _too_many(issue, n)
+    return None
 
 
 def issue_levels(issue: AnyIssue) -> np.ndarray | None:
@@ -47,7 +59,7 @@ def issue_levels(issue: AnyIssue) -> np.ndarray | None:
     if n is None:
         return None
     if n > MAX_LEVELS:
-        raise ValueError(f"{n:,} levels; expected at most {MAX_LEVELS:,} (a larger step?)")
+        raise ValueError(_too_many(issue, n))
     if isinstance(issue, IntegerIssue):
         return np.arange(issue.min, issue.max + 1, issue.step, dtype=float)
     k = np.arange(n, dtype=float)
@@ -55,6 +67,22 @@ def issue_levels(issue: AnyIssue) -> np.ndarray | None:
     grid = np.minimum(grid, issue.max)
     grid[-1] = issue.max
     return grid
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if n < 10**15 else f"more than 10^{len(str(n)) - 1}"
+
+
+def _too_many(issue: ContinuousIssue | IntegerIssue, n: int) -> str:
+    def show(x: float) -> str:
+        return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+    step = f"step {show(issue.step)}" if issue.step is not None else "step"
+    alternative = ", or no step to solve it as continuous" if isinstance(issue, ContinuousIssue) else ""
+    return (
+        f"{step} over [{show(issue.min)}, {show(issue.max)}] gives {_count(n)} levels; "
+        f"expected at most {MAX_LEVELS:,} (a larger step{alternative})"
+    )
 
 
 def display_value(value: Any) -> Any:

@@ -3,13 +3,18 @@
 YAML is composed with PyYAML's safe loader (no Python tags), duplicate keys are
 refused, and aliases are counted before anything is expanded so that an alias
 bomb is refused at once. Each mapping key's line is remembered so that errors
-can point at it.
+can point at it; JSON files get the same line map from a small tokenizer.
+
+Two YAML 1.1 surprises are smoothed over, as YAML 1.2 does: ``1e-9`` is a
+number (PyYAML would read a string), and a date such as ``2024-01-01`` stays
+text (PyYAML would build a ``datetime``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,9 @@ __all__ = ["SourceData", "read_model_data", "parse_model_text"]
 MAX_NODES = 1_000_000
 #: Largest model file read, in bytes.
 MAX_BYTES = 20_000_000
+
+_EMPTY = "the file is empty; expected a deal model mapping (format: dealopt/1, name: …, issues: …, parties: …)"
+_TOO_DEEP = "the data is nested too deeply; expected a deal model mapping"
 
 
 @dataclass
@@ -42,17 +50,53 @@ class SourceData:
                 return self.lines[loc]
             cut = max(loc.rfind("."), loc.rfind("["))
             loc = loc[:cut] if cut > 0 else ""
-        return None
+        return self.lines.get("")
 
 
 def _child(path: str, key: Any) -> str:
-    if isinstance(key, int) and not isinstance(key, bool):
-        return f"{path}[{key}]"
+    """The location of mapping key ``key`` under ``path``."""
     return f"{path}.{key}" if path else str(key)
+
+
+def _item(path: str, index: int) -> str:
+    """The location of list item ``index`` under ``path``."""
+    return f"{path}[{index}]"
+
+
+# ---------------------------------------------------------------- YAML
+
+_FLOAT = "tag:yaml.org,2002:float"
+_MERGE = "tag:yaml.org,2002:merge"
+#: YAML 1.2 numbers with an exponent but no dot (``1e-9``, ``-2E+5``), which YAML 1.1 reads as text.
+_EXP_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
+#: Implicit types dropped (their text stays a string): dates, and YAML 1.1's ``=`` / ``!`` oddities.
+_DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml"}
 
 
 class _Loader(yaml.SafeLoader):
     """Safe loader; we build the Python data ourselves from the node graph."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(_FLOAT, _EXP_FLOAT, list("-+0123456789"))
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+_PLAIN = "expected plain data (numbers, text, lists, mappings)"
+
+
+def _show_tag(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:") :] if tag.startswith("tag:yaml.org,2002:") else tag
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
@@ -84,85 +128,54 @@ class _Builder:
         self.problems: list[Problem] = []
         self.active: set[int] = set()
 
+    def fail(self, path: str, message: str, node: yaml.Node) -> ModelError:
+        return ModelError([Problem(path, message, node.start_mark.line + 1)], self.source)
+
     def build(self, node: yaml.Node, path: str) -> Any:
         if id(node) in self.active:
-            raise ModelError(
-                [Problem(path, "recursive alias; expected plain data", node.start_mark.line + 1)],
-                self.source,
-            )
+            raise self.fail(path, "an alias refers to its own parent (a loop); expected plain data", node)
         self.lines.setdefault(path, node.start_mark.line + 1)
+        if node.tag not in _PLAIN_TAGS:
+            raise self.fail(path, f"YAML tag {_show_tag(node.tag)} is not allowed; {_PLAIN}", node)
         if isinstance(node, yaml.ScalarNode):
             try:
-                value = self.loader.construct_object(node, deep=True)
-            except yaml.constructor.ConstructorError as exc:
-                raise ModelError(
-                    [
-                        Problem(
-                            path,
-                            f"unsupported YAML value ({_first_line(exc.problem)}); expected plain data",
-                            node.start_mark.line + 1,
-                        )
-                    ],
-                    self.source,
-                ) from None
-            if node.tag not in _PLAIN_TAGS:
-                raise ModelError(
-                    [
-                        Problem(
-                            path, f"YAML tag {node.tag} is not allowed; expected plain data", node.start_mark.line + 1
-                        )
-                    ],
-                    self.source,
-                )
-            return value
-        if node.tag not in _PLAIN_TAGS:
-            raise ModelError(
-                [Problem(path, f"YAML tag {node.tag} is not allowed; expected plain data", node.start_mark.line + 1)],
-                self.source,
-            )
+                return self.loader.construct_object(node, deep=True)
+            except (yaml.constructor.ConstructorError, ValueError) as exc:
+                what = _first_line(getattr(exc, "problem", None) or exc)
+                raise self.fail(path, f"unreadable value {node.value!r} ({what}); {_PLAIN}", node) from None
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
-                return [self.build(item, _child(path, i)) for i, item in enumerate(node.value)]
-            result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    self.problems.append(
-                        Problem(path, "a mapping key must be a plain value", key_node.start_mark.line + 1)
-                    )
-                    continue
-                key = self.build(key_node, path)
-                try:
-                    hash(key)
-                except TypeError:
-                    self.problems.append(Problem(path, "unhashable key", key_node.start_mark.line + 1))
-                    continue
-                sub = _child(path, key)
-                if key in result:
-                    self.problems.append(
-                        Problem(sub, f"duplicate key {key!r}; expected each key once", key_node.start_mark.line + 1)
-                    )
-                    continue
-                self.lines[sub] = key_node.start_mark.line + 1
-                result[key] = self.build(value_node, sub)
-            return result
+                return [self.build(item, _item(path, i)) for i, item in enumerate(node.value)]
+            return self.build_mapping(node, path)
         finally:
             self.active.discard(id(node))
 
-
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:map",
-}
+    def build_mapping(self, node: yaml.MappingNode, path: str) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE:
+                self.problems.append(
+                    Problem(path, "YAML merge keys (<<) are not supported; expected every key written out", line)
+                )
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem(path, "a key is a list or mapping; expected a name or a number", line))
+                continue
+            key = self.build(key_node, path)
+            sub = _child(path, key)
+            if key in result:
+                self.problems.append(Problem(sub, f"duplicate key {key!r}; expected each key once", line))
+                continue
+            self.lines[sub] = line
+            result[key] = self.build(value_node, sub)
+        return result
 
 
 def _first_line(text: Any) -> str:
-    return str(text or "").strip().splitlines()[0] if str(text or "").strip() else "invalid"
+    lines = str(text or "").strip().splitlines()
+    return lines[0] if lines else "invalid"
 
 
 def _parse_yaml(text: str, source: str) -> SourceData:
@@ -173,24 +186,24 @@ def _parse_yaml(text: str, source: str) -> SourceData:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
-            what = exc.problem or exc.context or "invalid YAML"
-            raise ModelError(
-                [Problem("", f"YAML syntax error: {what}; expected a valid YAML document", line)], source
-            ) from None
+            what = _first_line(exc.problem or exc.context or "invalid YAML")
+            if "another document" in what:
+                msg = "the file holds more than one YAML document (---); expected a single deal model"
+            else:
+                msg = f"YAML syntax error: {what}; expected valid YAML"
+            raise ModelError([Problem("", msg, line)], source) from None
         except yaml.YAMLError as exc:
-            raise ModelError(
-                [Problem("", f"YAML error: {_first_line(exc)}; expected a valid YAML document")], source
-            ) from None
+            raise ModelError([Problem("", f"YAML error: {_first_line(exc)}; expected valid YAML")], source) from None
         if node is None:
-            raise ModelError(
-                [Problem("", "the file is empty; expected a deal model mapping (format: dealopt/1, …)")], source
-            )
+            raise ModelError([Problem("", _EMPTY)], source)
         if _expanded_size(node, {}, MAX_NODES) > MAX_NODES:
             raise ModelError(
                 [
                     Problem(
                         "",
-                        f"the document expands to more than {MAX_NODES:,} nodes (an alias bomb?); expected a plain model",
+                        f"the document expands to more than {MAX_NODES:,} values through aliases "
+                        "(an alias bomb?); expected a plain model",
+                        node.start_mark.line + 1,
                     )
                 ],
                 source,
@@ -204,58 +217,136 @@ def _parse_yaml(text: str, source: str) -> SourceData:
         loader.dispose()
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a valid number here; expected a finite number")
+# ---------------------------------------------------------------- JSON
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
+
+
+def _json_lines(text: str) -> tuple[dict[str, int], list[Problem]]:
+    """Line of each location of (already valid) JSON text, and its duplicate keys."""
+    lines: dict[str, int] = {}
+    problems: list[Problem] = []
+    # each frame: [path, is_object, next index or current key, keys seen, expecting a key]
+    stack: list[list[Any]] = []
+    line, pos = 1, 0
+    path = ""
+    for m in _JSON_TOKEN.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        tok = m.group()
+        top = stack[-1] if stack else None
+        if tok == ":":
+            continue
+        if tok == ",":
+            if top is not None:
+                if top[1]:
+                    top[4] = True
+                else:
+                    top[2] += 1
+            continue
+        if tok in ("}", "]"):
+            stack.pop()
+            continue
+        if top is not None and top[1] and top[4]:  # a key
+            key = json.loads(tok)
+            sub = _child(top[0], key)
+            if key in top[3]:
+                problems.append(Problem(sub, f"duplicate key {key!r}; expected each key once", line))
+            top[3].add(key)
+            lines[sub] = line
+            top[2] = key
+            top[4] = False
+            continue
+        if top is None:
+            path = ""
+        else:
+            path = _child(top[0], top[2]) if top[1] else _item(top[0], top[2])
+        lines.setdefault(path, line)
+        if tok == "{":
+            stack.append([path, True, None, set(), True])
+        elif tok == "[":
+            stack.append([path, False, 0, set(), False])
+    return lines, problems
+
+
+def _json_constant(name: str) -> float:
+    # NaN and ±Infinity are read as numbers so that the schema reports them where they are.
+    return float(name.replace("Infinity", "inf"))
 
 
 def _parse_json(text: str, source: str) -> SourceData:
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_json_constant)
     except json.JSONDecodeError as exc:
         raise ModelError(
-            [Problem("", f"JSON syntax error: {exc.msg}; expected valid JSON", exc.lineno)], source
+            [Problem("", f"JSON syntax error: {exc.msg} (column {exc.colno}); expected valid JSON", exc.lineno)],
+            source,
         ) from None
-    except ValueError as exc:
-        raise ModelError([Problem("", str(exc))], source) from None
-    return SourceData(data, source)
+    lines, problems = _json_lines(text)
+    if problems:
+        raise ModelError(problems, source)
+    return SourceData(data, source, lines)
+
+
+# ---------------------------------------------------------------- entry points
 
 
 def parse_model_text(text: str, source: str = "<model>", fmt: str | None = None) -> SourceData:
-    """Parse model text as JSON (``fmt="json"`` or text starting with ``{``) or YAML."""
+    """Parse model text as JSON (``fmt="json"``) or YAML (``"yaml"``); by default JSON when it starts with ``{``."""
     if not text.strip():
-        raise ModelError(
-            [Problem("", "the file is empty; expected a deal model mapping (format: dealopt/1, …)")], source
-        )
-    if fmt is None:
-        fmt = "json" if text.lstrip().startswith("{") else "yaml"
-    if fmt == "json":
-        return _parse_json(text, source)
-    return _parse_yaml(text, source)
+        raise ModelError([Problem("", _EMPTY)], source)
+    try:
+        if fmt == "json":
+            return _parse_json(text, source)
+        if fmt is None and text.lstrip().startswith("{"):
+            try:
+                return _parse_json(text, source)
+            except ModelError as exc:
+                if not exc.problems[0].message.startswith("JSON syntax error"):
+                    raise
+                # not JSON: perhaps a YAML flow mapping; YAML reports its own syntax errors
+        return _parse_yaml(text, source)
+    except RecursionError:
+        raise ModelError([Problem("", _TOO_DEEP)], source) from None
 
 
 def read_model_data(path: str | Path) -> SourceData:
     """Read a model file into plain data; raises :class:`ModelError` on any problem."""
     p = Path(path)
     source = str(path)
+
+    def fail(message: str, line: int | None = None) -> ModelError:
+        return ModelError([Problem("", message, line)], source)
+
     try:
-        size = p.stat().st_size
         if p.is_dir():
-            raise ModelError([Problem("", "is a directory; expected a model file")], source)
+            raise fail("is a directory; expected a model file (YAML or JSON)")
+        if not p.exists():
+            raise fail("no such file; expected the path of a model file (YAML or JSON)")
+        if not p.is_file():
+            raise fail("is not a regular file; expected a model file (YAML or JSON)")
+        size = p.stat().st_size
         if size > MAX_BYTES:
-            raise ModelError([Problem("", f"file is {size:,} bytes; expected at most {MAX_BYTES:,}")], source)
+            raise fail(f"the file is {size:,} bytes; expected at most {MAX_BYTES:,}")
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise ModelError([Problem("", "no such file")], source) from None
+        raise fail("no such file; expected the path of a model file (YAML or JSON)") from None
     except PermissionError:
-        raise ModelError([Problem("", "permission denied")], source) from None
+        raise fail("permission denied; expected a readable model file") from None
     except IsADirectoryError:
-        raise ModelError([Problem("", "is a directory; expected a model file")], source) from None
+        raise fail("is a directory; expected a model file (YAML or JSON)") from None
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or type(exc).__name__}); expected a readable model file") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ModelError(
-            [Problem("", f"not UTF-8 text (byte {exc.start}); expected a YAML or JSON file")], source
+        line = raw[: exc.start].count(b"\n") + 1
+        raise fail(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); expected a YAML or JSON file in UTF-8",
+            line,
         ) from None
+    if "\x00" in text:
+        raise fail("the file holds NUL bytes (a binary file?); expected a YAML or JSON text file")
     fmt = "json" if p.suffix.lower() == ".json" else None
     return parse_model_text(text, source, fmt)
 

@@ -176,19 +176,42 @@ class Factor(_Strict):
             return {"issue": data}
         if isinstance(data, dict) and "issue" in data and not (len(data) == 1 and isinstance(data["issue"], dict)):
             return data  # already in internal form
-        if not isinstance(data, dict) or len(data) != 1:
+        if not isinstance(data, dict):
+            hint = " (a constant goes in coef)" if _is_number(data) else ""
             raise PydanticCustomError(
                 "factor",
+                f"{_brief(data)} is not a factor{hint}; "
                 "expected an issue name, {issue: {level: value, …}} or {issue: {piecewise: [[x, y], …]}}",
             )
-        ((issue, spec),) = data.items()
-        if not isinstance(spec, dict) or not spec:
+        if len(data) != 1:
+            if not data:
+                raise PydanticCustomError(
+                    "factor",
+                    "is empty; expected an issue name, {issue: {level: value, …}} or {issue: {piecewise: [[x, y], …]}}",
+                )
+            names = ", ".join(str(k) for k in data)
+            names = names if len(names) <= 40 else names[:37] + "…"
             raise PydanticCustomError(
-                "factor", f"factor for {issue!r} must be a table {{level: value, …}} or {{piecewise: [[x, y], …]}}"
+                "factor",
+                f"has {len(data)} issues ({names}); expected one issue per factor, "
+                "e.g. of: [{a: {…}}, {b: {…}}]",
+            )
+        ((issue, spec),) = data.items()
+        if not isinstance(spec, dict):
+            raise PydanticCustomError(
+                "factor",
+                f"{issue!r} maps to {_brief(spec)}; expected a table {{level: value, …}} or {{piecewise: [[x, y], …]}}",
+            )
+        if not spec:
+            raise PydanticCustomError(
+                "factor", f"the table for {issue!r} is empty; expected {{level: value, …}} with every level"
             )
         if "piecewise" in spec:
             if len(spec) != 1:
-                raise PydanticCustomError("factor", "piecewise factor has extra keys; expected only 'piecewise'")
+                extra = ", ".join(str(k) for k in spec if k != "piecewise")
+                raise PydanticCustomError(
+                    "factor", f"piecewise factor has extra keys ({extra[:40]}); expected only 'piecewise'"
+                )
             return {"issue": issue, "piecewise": spec["piecewise"]}
         return {"issue": issue, "table": spec}
 
@@ -289,12 +312,24 @@ class Test(_Strict):
         if isinstance(data, dict):
             if "eq" in data:
                 return data
-            keys = set(data)
-            if not keys or not (keys <= {"in"} or keys <= {"min", "max"}):
-                raise PydanticCustomError("test", "expected a level, {in: [levels…]} or {min: x} / {max: x} / both")
+            if not data:
+                raise PydanticCustomError("test", f"is empty ({{}}); expected {_TEST_FORMS}")
+            unknown = [k for k in data if k not in ("in", "min", "max")]
+            if unknown:
+                raise PydanticCustomError("test", f"unknown key {_brief(unknown[0])} in a test; expected {_TEST_FORMS}")
+            if "in" in data and len(data) > 1:
+                raise PydanticCustomError(
+                    "test", "mixes 'in' with min/max; expected either {in: [levels…]} or {min: x} / {max: x}"
+                )
             return data
-        if isinstance(data, (list, type(None))):
-            raise PydanticCustomError("test", "expected a level, {in: [levels…]} or {min: x} / {max: x} / both")
+        if isinstance(data, list):
+            raise PydanticCustomError(
+                "test",
+                f"{_brief(data)} is a list; expected {{in: [levels…]}} for a set of levels, "
+                "a single level, or {min: x} / {max: x}",
+            )
+        if data is None:
+            raise PydanticCustomError("test", f"is empty (null); expected {_TEST_FORMS}")
         return {"eq": data}
 
     @model_validator(mode="after")
@@ -465,6 +500,20 @@ class DealModel(_Strict):
     def to_file_data(self) -> dict[str, Any]:
         """Plain data as it would be written to a model file (defaults omitted)."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+
+
+_TEST_FORMS = "a level, {in: [levels…]} or {min: x} / {max: x} / both"
+
+
+def _brief(value: Any) -> str:
+    """A value as written in a file, shortened, for one-line messages."""
+    if value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def _num(x: float) -> str:
