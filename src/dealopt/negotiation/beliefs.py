@@ -25,16 +25,16 @@ def posterior(space: OutcomeSpace, offers: list[dict[int, int]], beta: float = D
     prior = prior / prior.sum()
     if space.profiles is None or not offers:
         return prior
-    feas = space.feasible
-    lo = np.array([u[feas].min() for u in space.profiles])
-    hi = np.array([u[feas].max() for u in space.profiles])
+    rng = space.profile_range
+    if rng is None:
+        return prior
+    lo, hi = rng
     span = np.where(hi > lo, hi - lo, 1.0)
     log_post = np.log(np.maximum(prior, 1e-300))
     for offer in offers:
-        mask = space.matching(offer) & feas
-        if not mask.any():
+        best = space.best_matching(space.profiles, offer, space.feasible)
+        if best is None:
             continue  # an offer no feasible package completes says nothing about the buyer's type
-        best = np.array([u[mask].max() for u in space.profiles])
         log_post += beta * (best - lo) / span
     log_post -= log_post.max()
     post = np.exp(log_post) * (prior > 0)

@@ -18,6 +18,7 @@ The discipline, rule by rule:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,15 +159,8 @@ def recommend(
         post = posterior(space, buyer_offers, rationality)
         beliefs = {p.name: float(x) for p, x in zip(deal.profiles, post, strict=True)}
         buyer = post @ space.profiles
-        accept_each = np.stack(
-            [
-                np.ones(space.size, dtype=bool)
-                if p.walk_away is None
-                else space.profiles[j] >= p.walk_away - _REL * max(1.0, abs(p.walk_away))
-                for j, p in enumerate(deal.profiles)
-            ]
-        )
-        acceptance = post @ accept_each
+        assert space.profile_accepts is not None
+        acceptance = post @ space.profile_accepts
         buyer_ok = acceptance > 0
     else:
         buyer = space.buyer
@@ -174,18 +168,8 @@ def recommend(
         buyer_ok = np.ones(space.size, dtype=bool) if w_b is None else buyer >= w_b - _REL * max(1.0, abs(w_b))
 
     w_s = deal.seller_walk_away
-    allowed = space.feasible.copy()
-    if w_s is not None:
-        allowed &= space.seller >= w_s - _REL * max(1.0, abs(w_s))
-    price_pos = None
-    pname = price_issue(deal)
-    if pname is not None:
-        price_pos = deal.by_name[pname].index
-        floor = deal.model.policy.floor_price if deal.model.policy else None
-        if floor is not None:
-            allowed &= _price_values(space, price_pos) >= floor - _REL * max(1.0, abs(floor))
-    scale = float(np.max(np.abs(space.seller[space.feasible]))) if space.feasible.any() else 1.0
-    ctx = _Context(deal, space, buyer, acceptance, allowed, price_pos, _REL * max(1.0, scale))
+    allowed, price_pos, tol_s = _seller_limits(space)
+    ctx = _Context(deal, space, buyer, acceptance, allowed, price_pos, tol_s)
 
     zopa = allowed & buyer_ok
     if not zopa.any():
@@ -242,6 +226,26 @@ def recommend(
     if prev is not None and asp >= prev[0] - ctx.tol_s and target < prev[0]:
         reason += "; holding at our previous offer's level, no lower"
     return Recommendation("counter", reason, asp, beliefs, tuple(counters), progress)
+
+
+@functools.lru_cache(maxsize=8)
+def _seller_limits(space: OutcomeSpace) -> tuple[np.ndarray, int | None, float]:
+    """What the seller may propose (feasible, ≥ walk-away, ≥ floor price), the price issue, the utility tolerance."""
+    deal = space.deal
+    w_s = deal.seller_walk_away
+    allowed = space.feasible.copy()
+    if w_s is not None:
+        allowed &= space.seller >= w_s - _REL * max(1.0, abs(w_s))
+    price_pos = None
+    pname = price_issue(deal)
+    if pname is not None:
+        price_pos = deal.by_name[pname].index
+        floor = deal.model.policy.floor_price if deal.model.policy else None
+        if floor is not None:
+            allowed &= _price_values(space, price_pos) >= floor - _REL * max(1.0, abs(floor))
+    scale = float(np.max(np.abs(space.seller[space.feasible]))) if space.feasible.any() else 1.0
+    allowed.flags.writeable = False
+    return allowed, price_pos, _REL * max(1.0, scale)
 
 
 def _price_values(space: OutcomeSpace, price_pos: int) -> np.ndarray:

@@ -28,6 +28,37 @@ class OutcomeSpace:
     profiles: np.ndarray | None  # (profiles, packages): each profile's utility
     feasible: np.ndarray
 
+    @functools.cached_property
+    def profile_accepts(self) -> np.ndarray | None:
+        """(profiles, packages): 1.0 where a buyer profile accepts a package, else 0.0."""
+        if self.profiles is None:
+            return None
+        rows = []
+        for j, p in enumerate(self.deal.profiles):
+            w = p.walk_away
+            rows.append(
+                np.ones(self.size, dtype=bool) if w is None else self.profiles[j] >= w - 1e-9 * max(1.0, abs(w))
+            )
+        return np.stack(rows).astype(np.float64)
+
+    @functools.cached_property
+    def profile_range(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Lowest and highest utility of each profile over the feasible packages."""
+        if self.profiles is None or not self.feasible.any():
+            return None
+        feas = self.profiles[:, self.feasible]
+        return feas.min(axis=1), feas.max(axis=1)
+
+    def best_matching(self, values: np.ndarray, partial: dict[int, int], within: np.ndarray) -> np.ndarray | None:
+        """Max of ``values`` (…, packages) over the packages ``within`` that agree with ``partial``; None if none."""
+        if len(partial) == len(self.deal.issues):
+            flat = int(self.flat(np.array([partial[i] for i in range(len(partial))]))[0])
+            return values[..., flat] if within[flat] else None
+        mask = self.matching(partial) & within
+        if not mask.any():
+            return None
+        return values[..., mask].max(axis=-1)
+
     @property
     def size(self) -> int:
         """Number of packages."""
