@@ -158,9 +158,9 @@ def recommend(
         assert space.profiles is not None
         post = posterior(space, buyer_offers, rationality)
         beliefs = {p.name: float(x) for p, x in zip(deal.profiles, post, strict=True)}
-        buyer = post @ space.profiles
+        buyer = _weighted(post, space.profiles)
         assert space.profile_accepts is not None
-        acceptance = post @ space.profile_accepts
+        acceptance = _weighted(post, space.profile_accepts)
         buyer_ok = acceptance > 0
     else:
         buyer = space.buyer
@@ -226,6 +226,14 @@ def recommend(
     if prev is not None and asp >= prev[0] - ctx.tol_s and target < prev[0]:
         reason += "; holding at our previous offer's level, no lower"
     return Recommendation("counter", reason, asp, beliefs, tuple(counters), progress)
+
+
+def _weighted(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Σ weights[j] · rows[j] (a plain loop: much faster than a BLAS matrix-vector product for a few rows)."""
+    out = weights[0] * rows[0]
+    for w, row in zip(weights[1:], rows[1:], strict=True):
+        out += w * row
+    return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -302,24 +310,61 @@ def _counters(
     prev_row: np.ndarray | None,
     top: int,
 ) -> list[Counter]:
+    """The best ``top`` counters at the aspiration that obey every rule."""
+    space = ctx.space
+    in_reach = zopa & (space.seller >= asp - ctx.tol_s)
+    cand_all = np.flatnonzero(in_reach)
+    if not len(cand_all):
+        return []
+    b_all = ctx.buyer[cand_all]
+    band = max(1e-4 * float(b_all.max() - b_all.min()), _REL * max(1.0, float(np.max(np.abs(b_all)))))
+    key = -np.round(b_all / band)  # best for the buyer first
+    # value before price: is there a counter at the aspiration other than a pure price cut of our last offer?
+    cuts = _price_cuts(ctx, prev_row)
+    other_than_cuts = len(cand_all) > int(np.count_nonzero(in_reach[cuts])) if len(cuts) else True
+    # rank the few best for the buyer first; widen to all candidates only if the rules reject too many
+    for limit in (2_000, None):
+        if limit is not None and len(cand_all) > limit:
+            cand = cand_all[key <= np.partition(key, limit)[limit]]
+        else:
+            cand = cand_all
+        out = _pick(ctx, cand, band, last_buyer, prev_row, top, other_than_cuts)
+        if len(out) >= top or len(cand) == len(cand_all):
+            return out
+    return out
+
+
+def _price_cuts(ctx: _Context, prev_row: np.ndarray | None) -> np.ndarray:
+    """Flat indices of our previous offer with only its price lowered."""
+    if prev_row is None or ctx.price is None:
+        return np.empty(0, dtype=np.int64)
+    p = ctx.price
+    rows = np.repeat(prev_row[None, :], int(prev_row[p]), axis=0)
+    rows[:, p] = np.arange(int(prev_row[p]))
+    return ctx.space.flat(rows) if len(rows) else np.empty(0, dtype=np.int64)
+
+
+def _pick(
+    ctx: _Context,
+    cand: np.ndarray,
+    band: float,
+    last_buyer: dict[int, int] | None,
+    prev_row: np.ndarray | None,
+    top: int,
+    other_than_cuts: bool,
+) -> list[Counter]:
     deal, space = ctx.deal, ctx.space
-    cand = np.flatnonzero(zopa & (space.seller >= asp - ctx.tol_s))
     rows = space.rows(cand)
     b = ctx.buyer[cand]
-    span = float(b.max() - b.min()) if len(b) else 0.0
-    band = max(1e-4 * span, _REL * max(1.0, float(np.max(np.abs(b))) if len(b) else 1.0))
     dist = _distance(deal, rows, last_buyer)
     order = np.lexsort((cand, -space.seller[cand], dist, -np.round(b / band)))[:_SCAN]
     rows, cand = rows[order], cand[order]
-
-    gives = asks = None
-    if prev_row is not None:
-        gives, asks = _move_kinds(ctx, prev_row)
     pol = deal.model.policy
     reciprocity = pol.require_reciprocity if pol is not None else True
     ok = np.ones(len(cand), dtype=bool)
     pure_cut = np.zeros(len(cand), dtype=bool)
-    if prev_row is not None and gives is not None and asks is not None:
+    if prev_row is not None:
+        gives, asks = _move_kinds(ctx, prev_row)
         changed = rows != prev_row[None, :]
         concedes = np.zeros(len(cand), dtype=bool)
         asks_any = np.zeros(len(cand), dtype=bool)
@@ -330,9 +375,8 @@ def _counters(
             ok &= ~concedes | asks_any
         if ctx.price is not None:
             p = ctx.price
-            only_price = changed[:, p] & (changed.sum(axis=1) == 1) & (rows[:, p] < prev_row[p])
-            pure_cut = only_price
-            if (ok & ~pure_cut).any():
+            pure_cut = changed[:, p] & (changed.sum(axis=1) == 1) & (rows[:, p] < prev_row[p])
+            if other_than_cuts:
                 ok &= ~pure_cut  # value before price
     out: list[Counter] = []
     seen: set[tuple[float, float]] = set()
