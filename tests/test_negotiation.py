@@ -441,3 +441,38 @@ def test_no_pure_price_cut_when_other_moves_reach_the_aspiration():
             changed = [k for k in c.package if c.package[k] != ours[k]]
             assert changed != ["price"], c.package
             assert not any(f.startswith("price_cut_only") for f in c.flags)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=deal_models(), seed=st.integers(0, 10_000), progress=st.floats(0, 1))
+def test_counter_rules_on_random_models(data, seed, progress):
+    deal = compile_model(model_from_data(data))
+    space = outcome_space(deal)
+    if not space.feasible.any():
+        rec = recommend(deal, [], progress)
+        assert rec.recommendation == "walk_away" and rec.counters == ()
+        return
+    hist = random_histories(deal, seed, 4)
+    hist = [h for h in hist if h.by == "buyer" or len(h.package) == len(deal.issues)]
+    rec = recommend(deal, hist, progress)
+    again = recommend(deal, hist, progress)
+    assert json.dumps(rec.to_dict()) == json.dumps(again.to_dict())  # deterministic
+    if rec.recommendation == "walk_away" and rec.aspiration is None:
+        return
+    later = recommend(deal, hist, min(1.0, progress + 0.1))
+    if later.aspiration is not None and rec.aspiration is not None:
+        assert later.aspiration <= rec.aspiration + 1e-9 * max(1.0, abs(rec.aspiration))
+    sellers = [h.package for h in hist if h.by == "seller"]
+    for c in rec.counters:
+        assert evaluate(deal, [c.package]).feasible[0]
+        if deal.seller_walk_away is not None:
+            assert c.seller >= deal.seller_walk_away - 1e-7 * max(1.0, abs(deal.seller_walk_away))
+        assert c.seller >= rec.aspiration - 1e-7 * max(1.0, abs(rec.aspiration))
+        if sellers:
+            prev_s, _ = utilities(deal, sellers[-1])
+            # never rises back above our last offer (unless that offer was below our walk-away)
+            floor = max(prev_s, deal.seller_walk_away if deal.seller_walk_away is not None else -np.inf)
+            assert rec.aspiration <= floor + 1e-7 * max(1.0, abs(floor))
+            if not deal.profiles:
+                gives, asks = _strict_moves(deal, sellers[-1], c.package)
+                assert not gives or asks
