@@ -135,10 +135,9 @@ def pareto_keep(seller: np.ndarray, buyer: np.ndarray, q_s: float, q_b: float, t
     """
     if len(seller) == 0:
         return np.empty(0, dtype=np.intp)
-    ks = np.round(seller / q_s).astype(np.int64)
-    kb = np.round(buyer / q_b).astype(np.int64)
-    candidates = _bucket_filter(ks, kb) if len(ks) > 4096 else np.arange(len(ks))
-    ks, kb = ks[candidates], kb[candidates]
+    candidates = _bucket_filter(seller, buyer, 2 * q_b) if len(seller) > 4096 else np.arange(len(seller))
+    ks = np.round(seller[candidates] / q_s).astype(np.int64)
+    kb = np.round(buyer[candidates] / q_b).astype(np.int64)
     sort = np.lexsort((candidates, -kb, -ks))  # seller desc, buyer desc, index asc
     order = candidates[sort]
     ks_o, kb_o = ks[sort], kb[sort]
@@ -157,15 +156,21 @@ def pareto_keep(seller: np.ndarray, buyer: np.ndarray, q_s: float, q_b: float, t
     return order[keep_rep[group]]
 
 
-def _bucket_filter(ks: np.ndarray, kb: np.ndarray, buckets: int = 2048) -> np.ndarray:
-    """Indices of the points not dominated by a point of a higher seller bucket (a cheap, exact pre-filter)."""
-    lo, hi = int(ks.min()), int(ks.max())
-    bucket = ((ks - lo).astype(np.float64) * (buckets / (hi - lo + 1))).astype(np.int64)  # monotone in ks
-    top = np.full(buckets + 1, np.iinfo(np.int64).min)
-    np.maximum.at(top, bucket, kb)
-    above = np.maximum.accumulate(top[::-1])[::-1]  # above[j] = max buyer key in buckets ≥ j
-    strictly_above = np.append(above[1:], np.iinfo(np.int64).min)
-    return np.flatnonzero(kb > strictly_above[bucket])
+def _bucket_filter(seller: np.ndarray, buyer: np.ndarray, margin: float, buckets: int = 2048) -> np.ndarray:
+    """Indices of the points not clearly dominated by a point of a higher seller bucket (cheap and safe).
+
+    A point is dropped only when a point with a larger seller utility has a buyer
+    utility more than ``margin`` higher: it is then dominated on the comparison grids too.
+    """
+    lo, hi = float(seller.min()), float(seller.max())
+    if not hi > lo:
+        return np.arange(len(seller))
+    bucket = ((seller - lo) * ((buckets - 1) / (hi - lo))).astype(np.int64)  # monotone in seller
+    top = np.full(buckets + 1, -np.inf)
+    np.maximum.at(top, bucket, buyer)
+    above = np.maximum.accumulate(top[::-1])[::-1]  # above[j] = best buyer utility in buckets ≥ j
+    strictly_above = np.append(above[1:], -np.inf)
+    return np.flatnonzero(buyer >= strictly_above[bucket] - margin)
 
 
 def utility_bound(deal: CompiledDeal, which: str) -> float:

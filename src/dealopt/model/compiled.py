@@ -459,22 +459,39 @@ def _component(deal: CompiledDeal, idx: tuple[int, ...]) -> Component:
     members = set(idx)
     tables: dict[str, np.ndarray] = {}
     for key, util in deal.utilities().items():
-        table = np.zeros(shape)
-        for term in util.terms:
-            if not term.issues <= members:
-                continue
-            table += term_tensor(deal, term, axis, len(shape))
-        tables[key] = table.reshape(-1)
-    feasible = np.ones(shape, dtype=bool)
+        parts = [term_tensor(deal, term, axis, len(shape)) for term in util.terms if term.issues <= members]
+        total = _reduce_small_first(parts, np.add, np.zeros((1,) * len(shape)))
+        tables[key] = np.ascontiguousarray(np.broadcast_to(total, shape)).reshape(-1)
+    masks = []
     for con in deal.constraints:
-        if not con.issues <= members:
-            continue
-        when = _condition_tensor(con.when, axis, len(shape))
-        if con.then is None:
-            feasible &= ~when
-        else:
-            feasible &= ~when | _condition_tensor(con.then, axis, len(shape))
-    return Component(idx, shape, strides, tables, feasible.reshape(-1))
+        if con.issues <= members:
+            when = _condition_tensor(con.when, axis, len(shape))
+            masks.append(~when if con.then is None else ~when | _condition_tensor(con.then, axis, len(shape)))
+    feasible = _reduce_small_first(masks, np.logical_and, np.ones((1,) * len(shape), dtype=bool))
+    return Component(idx, shape, strides, tables, np.ascontiguousarray(np.broadcast_to(feasible, shape)).reshape(-1))
+
+
+def _reduce_small_first(parts: list[np.ndarray], op: np.ufunc, empty: np.ndarray) -> np.ndarray:
+    """Combine broadcastable arrays, always joining the pair whose broadcast shape is smallest.
+
+    Terms over few issues stay small when combined among themselves, so the
+    full-size array is formed once, at the end.
+    """
+    parts = list(parts)
+    if not parts:
+        return empty
+    while len(parts) > 1:
+        best = None
+        for i in range(len(parts)):
+            for j in range(i + 1, len(parts)):
+                size = math.prod(max(a, b) for a, b in zip(parts[i].shape, parts[j].shape, strict=True))
+                if best is None or size < best[0]:
+                    best = (size, i, j)
+        assert best is not None
+        _, i, j = best
+        joined = op(parts[i], parts[j])
+        parts = [p for k, p in enumerate(parts) if k not in (i, j)] + [joined]
+    return parts[0]
 
 
 def term_tensor(deal: CompiledDeal, term: CompiledTerm, axis: dict[int, int], ndim: int) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dealopt.engines.base import Engine, EngineOptions, RawFrontier, Status
+from dealopt.engines.filtered import FilteredFrontierEngine
 from dealopt.engines.registry import choose_engine
 from dealopt.model.compiled import CompiledDeal, compile_model
 from dealopt.model.loading import load_model
@@ -168,7 +169,7 @@ class FrontierResult:
 
 def frontier(
     model: DealModel | CompiledDeal | str | Path,
-    engine: str = "auto",
+    engine: str | Engine = "auto",
     *,
     all_packages: bool = False,
     max_space: int = 200_000_000,
@@ -178,7 +179,7 @@ def frontier(
     """The exact Pareto frontier of the ZOPA and the bargaining packages on it."""
     t0 = time.perf_counter()
     deal = _as_deal(model)
-    chosen = choose_engine(deal, engine)
+    chosen = choose_engine(deal, engine) if isinstance(engine, str) else engine
     options = EngineOptions(
         all_packages=all_packages,
         max_space=max_space,
@@ -257,12 +258,16 @@ def _no_deal(deal: CompiledDeal, engine: Engine, options: EngineOptions, raw: Ra
         return NoDeal("no_feasible_package", "no feasible package: the constraints exclude every package")
     w_s, w_b = deal.seller_walk_away, deal.buyer_walk_away
     light = EngineOptions(max_space=options.max_space, time_limit=options.time_limit)
-    at_seller = engine.solve(deal, w_s, None, light)  # what the seller can accept
-    at_buyer = engine.solve(deal, None, w_b, light)  # what the buyer can accept
-    best_b = float(np.max(at_seller.buyer)) if len(at_seller) else None
-    best_s = float(np.max(at_buyer.seller)) if len(at_buyer) else None
-    top_s = float(np.max(engine.solve(deal, None, None, light).seller))
-    top_b = float(np.max(engine.solve(deal, None, None, light).buyer))
+    unbounded = engine.solve(deal, None, None, light)
+    if unbounded.segment is None:  # cut the one frontier instead of solving again
+        cut = FilteredFrontierEngine(unbounded)
+        at_seller, at_buyer = cut.solve(deal, w_s, None, light), cut.solve(deal, None, w_b, light)
+    else:
+        at_seller, at_buyer = engine.solve(deal, w_s, None, light), engine.solve(deal, None, w_b, light)
+    best_b = float(np.max(at_seller.buyer)) if len(at_seller) else None  # what the seller can accept
+    best_s = float(np.max(at_buyer.seller)) if len(at_buyer) else None  # what the buyer can accept
+    top_s = float(np.max(unbounded.seller))
+    top_b = float(np.max(unbounded.buyer))
     units = "normalized" if deal.normalized else deal.model.currency or ""
 
     def money(x: float) -> str:

@@ -1,0 +1,322 @@
+"""Scenario sweeps: vary numbers in a model over grids or seeded random draws; one row per scenario.
+
+A sweep spec (YAML or JSON)::
+
+    vary:
+      parties.seller.walk_away: {start: 0, stop: 200000, n: 5}          # a grid (full factorial)
+      parties.seller.utility[1].coef: {values: [-45, -38, -30]}         # a grid of listed values
+      parties.buyer.utility[3].of[0].term_months.36: {dist: uniform, low: -80000, high: -40000}
+    n: 200          # random draws (per grid point when there are grids)
+    seed: 7
+
+Distributions: ``uniform`` (low, high), ``normal`` (mean, sd), ``triangular`` (low, mode, high).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from dealopt.batch.executor import BatchSummary, Executor, Progress
+from dealopt.batch.paths import PathError, get_path, parse_path, with_values
+from dealopt.errors import DealoptError, ModelError, Problem
+from dealopt.model.loading import load_model, model_from_data
+from dealopt.model.reading import read_model_data
+from dealopt.model.schema import DealModel
+
+__all__ = ["SweepSpec", "load_sweep_spec", "parse_vary", "scenario_table", "sweep", "SOLUTION_COLUMNS"]
+
+SOLUTION_COLUMNS = ("nash", "kalai_smorodinsky", "max_joint")
+
+Finite = Annotated[float, Field(strict=False, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Grid(_Strict):
+    """``{start, stop, n}`` (evenly spaced, both ends included) or ``{values: [...]}``."""
+
+    start: Finite | None = None
+    stop: Finite | None = None
+    n: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    values: Annotated[list[Finite], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Grid:
+        ranged = (self.start, self.stop, self.n)
+        if self.values is not None:
+            if any(x is not None for x in ranged):
+                raise ValueError("give either values or start/stop/n, not both")
+        elif any(x is None for x in ranged):
+            raise ValueError("a grid needs start, stop and n (or values)")
+        return self
+
+    def points(self) -> list[float]:
+        """The grid's values."""
+        if self.values is not None:
+            return [float(v) for v in self.values]
+        assert self.start is not None and self.stop is not None and self.n is not None
+        return [float(x) for x in np.linspace(self.start, self.stop, self.n)]
+
+
+class Uniform(_Strict):
+    dist: Literal["uniform"]
+    low: Finite
+    high: Finite
+
+
+class Normal(_Strict):
+    dist: Literal["normal"]
+    mean: Finite
+    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Triangular(_Strict):
+    dist: Literal["triangular"]
+    low: Finite
+    mode: Finite
+    high: Finite
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high:
+            raise ValueError("expected low ≤ mode ≤ high")
+        return self
+
+
+Draw = Annotated[Union[Uniform, Normal, Triangular], Field(discriminator="dist")]
+
+
+class SweepSpec(_Strict):
+    """What a sweep varies, and how."""
+
+    vary: Annotated[dict[str, Union[Draw, Grid]], Field(min_length=1)]
+    n: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _draws_need_n(self) -> SweepSpec:
+        for path in self.vary:
+            parse_path(path)
+        if any(not isinstance(v, Grid) for v in self.vary.values()) and self.n is None:
+            raise ValueError("random draws need n (how many)")
+        return self
+
+
+def _spec_error(exc: ValidationError, source: str) -> ModelError:
+    problems = []
+    for e in exc.errors(include_url=False):
+        loc = ".".join(
+            str(p)
+            for p in e["loc"]
+            if p not in ("Uniform", "Normal", "Triangular", "Grid", "uniform", "normal", "triangular")
+        )
+        msg = e["msg"].removeprefix("Value error, ")
+        problems.append(Problem(loc, msg))
+    return ModelError(problems, source)
+
+
+def load_sweep_spec(path: str | Path) -> SweepSpec:
+    """Read and check a sweep spec file."""
+    src = read_model_data(path)
+    try:
+        return SweepSpec.model_validate(src.data)
+    except ValidationError as exc:
+        raise _spec_error(exc, str(path)) from None
+    except PathError as exc:
+        raise ModelError([Problem("vary", str(exc))], str(path)) from None
+
+
+def parse_vary(items: list[str]) -> SweepSpec:
+    """``PATH=START:STOP:N`` or ``PATH=V1,V2,…`` options as a grid spec."""
+    vary: dict[str, Any] = {}
+    for item in items:
+        path, sep, rng = item.partition("=")
+        if not sep or not path:
+            raise DealoptError(f"--vary {item!r}: expected PATH=START:STOP:N or PATH=V1,V2,…")
+        try:
+            if ":" in rng:
+                start, stop, n = rng.split(":")
+                vary[path] = {"start": float(start), "stop": float(stop), "n": int(n)}
+            else:
+                vary[path] = {"values": [float(v) for v in rng.split(",")]}
+        except ValueError:
+            raise DealoptError(
+                f"--vary {item!r}: expected PATH=START:STOP:N (numbers, N whole) or PATH=V1,V2,…"
+            ) from None
+    try:
+        return SweepSpec.model_validate({"vary": vary})
+    except ValidationError as exc:
+        raise _spec_error(exc, "--vary") from None
+    except PathError as exc:
+        raise DealoptError(f"--vary: {exc}") from None
+
+
+def scenario_table(spec: SweepSpec) -> pd.DataFrame:
+    """One row per scenario, one column per varied path: grids crossed, then ``n`` seeded draws each."""
+    grids = {p: v.points() for p, v in spec.vary.items() if isinstance(v, Grid)}
+    draws = {p: v for p, v in spec.vary.items() if not isinstance(v, Grid)}
+    combos = list(itertools.product(*grids.values())) if grids else [()]
+    reps = spec.n if draws else 1
+    rows = len(combos) * reps
+    table: dict[str, np.ndarray] = {}
+    for k, path in enumerate(grids):
+        table[path] = np.repeat(np.array([c[k] for c in combos], dtype=float), reps)
+    rng = np.random.default_rng(spec.seed)
+    for path, d in draws.items():
+        if isinstance(d, Uniform):
+            table[path] = rng.uniform(d.low, d.high, rows)
+        elif isinstance(d, Normal):
+            table[path] = rng.normal(d.mean, d.sd, rows)
+        else:
+            table[path] = rng.triangular(d.low, d.mode, d.high, rows) if d.low < d.high else np.full(rows, d.low)
+    frame = pd.DataFrame({p: table[p] for p in spec.vary})
+    frame.insert(0, "scenario", np.arange(rows, dtype=np.int64))
+    return frame
+
+
+#: Paths that change only walk-aways: the feasible frontier stays the same.
+_WALK_AWAY_PATH = re.compile(r"^parties\.(seller|buyer)(\.profiles\[\d+\])?\.walk_away(\.package\..+)?$")
+
+
+@dataclass(frozen=True)
+class _Job:
+    data: dict[str, Any]
+    issues: tuple[str, ...]
+    rows: list[dict[str, Any]]  # scenario id and parameter values
+    engine: str
+    walk_aways_only: bool
+
+
+def _feasible_frontier(job: _Job) -> Any:
+    """For walk-away sweeps: the base model's frontier without bounds, as an engine that cuts it."""
+    from dealopt.engines.base import EngineOptions
+    from dealopt.engines.filtered import FilteredFrontierEngine
+    from dealopt.engines.registry import choose_engine
+    from dealopt.model.compiled import compile_model
+
+    deal = compile_model(model_from_data(job.data))
+    if not deal.gridded:
+        return job.engine
+    raw = choose_engine(deal, job.engine).solve(deal, None, None, EngineOptions())
+    return FilteredFrontierEngine(raw)
+
+
+def _solve_chunk(job: _Job) -> list[dict[str, Any]]:
+    """Solve every scenario of one chunk (runs in a worker)."""
+    from dealopt.negotiation.frontier import frontier
+
+    engine: Any = job.engine
+    if job.walk_aways_only:
+        try:
+            engine = _feasible_frontier(job)
+        except DealoptError:
+            engine = job.engine
+    out = []
+    for row in job.rows:
+        values = {k: v for k, v in row.items() if k != "scenario"}
+        rec: dict[str, Any] = {"scenario": row["scenario"], **values}
+        try:
+            model = model_from_data(with_values(job.data, values), source=f"scenario {row['scenario']}")
+            res = frontier(model, engine)
+        except DealoptError as exc:
+            rec["error"] = str(exc).splitlines()[0]
+            out.append(rec)
+            continue
+        rec["zopa"] = res.zopa
+        rec["frontier_points"] = len(res.points)
+        if res.no_deal is not None:
+            rec["no_deal"] = res.no_deal.reason
+            rec["seller_gap"] = res.no_deal.seller_gap
+            rec["buyer_gap"] = res.no_deal.buyer_gap
+        for name in SOLUTION_COLUMNS:
+            sol = getattr(res, name)
+            if sol is None:
+                continue
+            rec[f"{name}.seller"] = sol.seller
+            rec[f"{name}.buyer"] = sol.buyer
+            for issue in job.issues:
+                rec[f"{name}.{issue}"] = sol.package[issue]
+        rec["max_joint_value"] = res.max_joint.joint if res.max_joint else None
+        out.append(rec)
+    return out
+
+
+def _columns(model: DealModel, paths: list[str]) -> dict[str, str]:
+    """The output's columns and their dtypes."""
+    cols: dict[str, str] = {"scenario": "int64"}
+    cols.update(dict.fromkeys(paths, "float64"))
+    cols.update(
+        {
+            "zopa": "boolean",
+            "no_deal": "string",
+            "seller_gap": "float64",
+            "buyer_gap": "float64",
+            "frontier_points": "Int64",
+        }
+    )
+    for name in SOLUTION_COLUMNS:
+        cols[f"{name}.seller"] = "float64"
+        cols[f"{name}.buyer"] = "float64"
+        for issue_name, issue in model.issues.items():
+            cols[f"{name}.{issue_name}"] = "string" if issue.kind == "categorical" else "float64"
+    cols["max_joint_value"] = "float64"
+    cols["error"] = "string"
+    return cols
+
+
+def sweep(
+    model: DealModel | str | Path,
+    spec: SweepSpec,
+    *,
+    engine: str = "auto",
+    executor: Executor | None = None,
+    chunk_size: int = 25,
+    quiet: bool = True,
+    summary: BatchSummary | None = None,
+) -> pd.DataFrame:
+    """Solve the model under every scenario of ``spec``; one typed row per scenario, in scenario order."""
+    base = load_model(model) if isinstance(model, (str, Path)) else model
+    data = base.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for path in spec.vary:
+        try:
+            current = get_path(data, path)
+        except PathError:
+            if path.endswith(("walk_away", "coef")):
+                continue  # left out of the file: the sweep sets it
+            raise
+        if isinstance(current, bool) or not isinstance(current, (int, float)):
+            raise PathError(f"{path}: holds {current!r}, not a number; expected the path of a number")
+    table = scenario_table(spec)
+    rows = table.to_dict("records")
+    walk_only = all(_WALK_AWAY_PATH.match(p) for p in spec.vary)
+    size = chunk_size * (8 if walk_only else 1)
+    jobs = [_Job(data, tuple(base.issues), rows[i : i + size], engine, walk_only) for i in range(0, len(rows), size)]
+    run = executor or Executor()
+    progress = Progress(len(jobs), "sweep", quiet=quiet)
+    t0 = time.perf_counter()
+    try:
+        chunks = run.map(_solve_chunk, jobs, progress)
+    finally:
+        progress.close()
+    records = [r for chunk in chunks for r in chunk]
+    cols = _columns(base, list(spec.vary))
+    frame = pd.DataFrame.from_records(records, columns=list(cols))
+    for col, dtype in cols.items():
+        frame[col] = frame[col].astype(dtype)
+    if summary is not None:
+        summary.rows = len(frame)
+        summary.errors = int(frame["error"].notna().sum())
+        summary.seconds = time.perf_counter() - t0
+        summary.where = run.where
+    return frame
