@@ -10,6 +10,14 @@ A sweep spec (YAML or JSON)::
     seed: 7
 
 Distributions: ``uniform`` (low, high), ``normal`` (mean, sd), ``triangular`` (low, mode, high).
+
+Each row: the scenario number and parameters; ``zopa``, and when there is none
+``no_deal`` (why) with ``seller_gap`` / ``buyer_gap``; ``frontier_points``; the
+Nash, Kalai–Smorodinsky and max-joint packages (``nash.seller``, ``nash.buyer``,
+``nash.ISSUE`` …); ``max_joint_value``; ``seller_room`` / ``buyer_room`` (how
+far the ZOPA reaches above each side's walk-away); ``nash.seller_share`` (the
+seller's share of the gains at the Nash package); ``error`` for a scenario the
+model cannot take (the row is kept).
 """
 
 from __future__ import annotations
@@ -248,6 +256,13 @@ def _solve_chunk(job: _Job) -> list[dict[str, Any]]:
             for issue in job.issues:
                 rec[f"{name}.{issue}"] = sol.package[issue]
         rec["max_joint_value"] = res.max_joint.joint if res.max_joint else None
+        if res.points:
+            d_s, d_b = res.disagreement
+            assert d_s is not None and d_b is not None and res.nash is not None
+            rec["seller_room"] = res.points[0].seller - d_s  # how far the ZOPA reaches above each walk-away
+            rec["buyer_room"] = res.points[-1].buyer - d_b
+            gain_s, gain_b = res.nash.seller - d_s, res.nash.buyer - d_b
+            rec["nash.seller_share"] = gain_s / (gain_s + gain_b) if gain_s + gain_b > 0 else None
         out.append(rec)
     return out
 
@@ -271,6 +286,9 @@ def _columns(model: DealModel, paths: list[str]) -> dict[str, str]:
         for issue_name, issue in model.issues.items():
             cols[f"{name}.{issue_name}"] = "string" if issue.kind == "categorical" else "float64"
     cols["max_joint_value"] = "float64"
+    cols["seller_room"] = "float64"
+    cols["buyer_room"] = "float64"
+    cols["nash.seller_share"] = "float64"
     cols["error"] = "string"
     return cols
 

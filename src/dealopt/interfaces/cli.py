@@ -12,15 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from dealopt.errors import DealoptError, ModelError, PackageError
+from dealopt.interfaces.console import JsonOpt, ModelArg, emit_json, err, fail, fmt, load, out
 from dealopt.model.compiled import CompiledDeal, compile_model
 from dealopt.model.evaluation import evaluate
 from dealopt.model.levels import display_value
 from dealopt.model.loading import load_model
-from dealopt.model.schema import DealModel
 
 app = typer.Typer(
     name="dealopt",
@@ -29,39 +28,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-ModelArg = Annotated[Path, typer.Argument(help="A deal model file (YAML or JSON).", show_default=False)]
-
-
-def fail(message: str) -> None:
-    """Print one line per problem on stderr and exit 2."""
-    for line in message.splitlines():
-        err.print(f"error: {line}", markup=False)
-    raise typer.Exit(2)
-
-
-def emit_json(data: Any) -> None:
-    """Print JSON on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
-
-
-def load(path: Path) -> DealModel:
-    """Load a model or fail with its problems."""
-    try:
-        return load_model(path)
-    except ModelError as exc:
-        fail(str(exc))
-        raise  # unreachable
-
-
-def fmt(x: float | None, normalized: bool) -> str:
-    """A utility as shown in tables."""
-    if x is None:
-        return "—"
-    return f"{x:.4f}" if normalized else f"{x:,.2f}"
 
 
 # ---------------------------------------------------------------- validate
@@ -515,6 +481,15 @@ def import_genius_cmd(
             err.print(f"wrote {output} ({model.name}, {len(model.issues)} issues)", markup=False)
     else:
         sys.stdout.write(model_to_text(model, "json" if as_json else "yaml"))
+
+
+def _register_more() -> None:
+    from dealopt.interfaces.sweep_commands import register as register_sweeps
+
+    register_sweeps(app)
+
+
+_register_more()
 
 
 def main() -> None:

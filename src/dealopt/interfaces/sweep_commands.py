@@ -1,0 +1,96 @@
+"""CLI commands for analysts: ``dealopt sweep`` and ``dealopt plot``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from dealopt.errors import DealoptError
+from dealopt.interfaces.console import ModelArg, err, fail, load
+
+__all__ = ["register", "write_table", "read_table"]
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write Parquet (``.parquet``/``.pq``) or CSV (``.csv``), by extension."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame.to_parquet(path, index=False)
+        elif suffix == ".csv":
+            frame.to_csv(path, index=False)
+        else:
+            raise DealoptError(f"-o {path}: unknown extension {suffix!r}; expected .parquet or .csv")
+    except OSError as exc:
+        raise DealoptError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a Parquet file or directory, or a CSV file."""
+    if not path.exists():
+        raise DealoptError(f"{path}: no such file")
+    try:
+        if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if path.suffix.lower() == ".csv":
+            return pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise DealoptError(f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
+    raise DealoptError(f"{path}: unknown extension {path.suffix!r}; expected .parquet or .csv")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sweep`` and ``plot`` to the CLI."""
+
+    @app.command("sweep")
+    def sweep_cmd(
+        model: ModelArg,
+        output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the rows (.parquet or .csv).")],
+        spec: Annotated[Path | None, typer.Option("--spec", help="A sweep spec (YAML or JSON).")] = None,
+        vary: Annotated[
+            list[str] | None, typer.Option("--vary", help="PATH=START:STOP:N or PATH=V1,V2,… (repeatable).")
+        ] = None,
+        engine: Annotated[str, typer.Option("--engine", help="Frontier engine for every scenario.")] = "auto",
+        workers: Annotated[
+            int | None, typer.Option("--workers", help="Run on a local Dask cluster of N processes.")
+        ] = None,
+        scheduler: Annotated[
+            str | None, typer.Option("--scheduler", help="Run on the Dask cluster at tcp://HOST:PORT.")
+        ] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ) -> None:
+        """Solve the model under many scenarios (grids or seeded random draws); one row per scenario."""
+        from dealopt.batch.executor import BatchSummary, executor
+        from dealopt.batch.sweep import load_sweep_spec, parse_vary, sweep
+
+        if (spec is None) == (not vary):
+            fail("--spec or --vary: give a sweep spec file or one or more --vary PATH=START:STOP:N, not both")
+        plan = load_sweep_spec(spec) if spec is not None else parse_vary(list(vary or []))
+        base = load(model)
+        summary = BatchSummary()
+        with executor(workers, scheduler) as ex:
+            frame = sweep(base, plan, engine=engine, executor=ex, quiet=quiet, summary=summary)
+        t = time.perf_counter()
+        write_table(frame, output)
+        summary.seconds += time.perf_counter() - t
+        err.print(summary.line("scenarios") + f" → {output}", markup=False)
+
+    @app.command("plot")
+    def plot_cmd(
+        table: Annotated[Path, typer.Argument(help="A sweep's output (.parquet or .csv).", show_default=False)],
+        x: Annotated[str, typer.Option("--x", help="The column on the x axis (a swept parameter).")],
+        y: Annotated[str, typer.Option("--y", help="The column to plot (or, with --heat, the second parameter).")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="The PNG to write.")],
+        hue: Annotated[str | None, typer.Option("--hue", help="One line per value of this column.")] = None,
+        heat: Annotated[str | None, typer.Option("--heat", help="A heat map of this column over --x and --y.")] = None,
+    ) -> None:
+        """Draw a sweep: a column against a parameter (by --hue), or a heat map over two parameters."""
+        from dealopt.interfaces.sweep_plot import plot_sweep
+
+        frame = read_table(table)
+        plot_sweep(frame, x, y, output, hue=hue, heat=heat)
+        err.print(f"plot written to {output}", markup=False)
