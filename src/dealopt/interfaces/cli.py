@@ -16,8 +16,8 @@ from rich.table import Table
 
 from dealopt.errors import DealoptError, ModelError, PackageError
 from dealopt.interfaces.console import JsonOpt, ModelArg, emit_json, err, fail, fmt, load, out
+from dealopt.interfaces.documents import counter_proposal, describe_model, evaluation_document
 from dealopt.model.compiled import CompiledDeal, compile_model
-from dealopt.model.evaluation import evaluate
 from dealopt.model.levels import display_value
 from dealopt.model.loading import load_model
 
@@ -63,34 +63,6 @@ def validate(
 # ---------------------------------------------------------------- show
 
 
-def describe(deal: CompiledDeal) -> dict[str, Any]:
-    """The model's issues, outcome-space size and walk-aways as plain data."""
-    m = deal.model
-    issues = []
-    for issue in deal.issues:
-        spec = issue.spec
-        entry: dict[str, Any] = {"name": issue.name, "kind": issue.kind, "label": spec.label, "unit": spec.unit}
-        if issue.gridded:
-            entry["levels"] = len(issue.labels)
-            entry["values"] = [display_value(x) for x in issue.labels]
-        else:
-            entry["levels"] = None
-            entry["range"] = [display_value(issue.lo), display_value(issue.hi)]
-        issues.append(entry)
-    return {
-        "name": m.name,
-        "title": m.title,
-        "units": m.unit_label,
-        "issues": issues,
-        "constraints": len(m.constraints),
-        "space_size": deal.space_size,
-        "components": [[deal.issues[i].name for i in c.issues] for c in deal.components],
-        "walk_away": {"seller": deal.seller_walk_away, "buyer": deal.buyer_walk_away},
-        "profiles": [{"name": p.name, "probability": p.probability, "walk_away": p.walk_away} for p in deal.profiles],
-        "policy": m.policy.model_dump(exclude_none=True) if m.policy else None,
-    }
-
-
 def _levels_text(entry: dict[str, Any]) -> str:
     if entry["levels"] is None:
         lo, hi = entry["range"]
@@ -105,7 +77,7 @@ def _levels_text(entry: dict[str, Any]) -> str:
 def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Show a model's issues, levels, outcome-space size and walk-aways."""
     deal = compile_model(load(model))
-    info = describe(deal)
+    info = describe_model(deal)
     if as_json:
         emit_json(info)
         return
@@ -166,25 +138,10 @@ def evaluate_cmd(
     """Both utilities, joint value, feasibility and acceptability of one package."""
     deal = compile_model(load(model))
     try:
-        pkg = read_package(package)
-        ev = evaluate(deal, pkg)
+        result = evaluation_document(deal, read_package(package))
     except PackageError as exc:
         fail(str(exc))
         return
-    result: dict[str, Any] = {
-        "package": {k: display_value(v) for k, v in pkg.items()},
-        "seller": float(ev.seller[0]),
-        "buyer": float(ev.buyer[0]),
-        "joint": float(ev.joint[0]),
-        "feasible": bool(ev.feasible[0]),
-        "acceptable_seller": bool(ev.acceptable_seller[0]),
-        "acceptable_buyer": bool(ev.acceptable_buyer[0]),
-        "acceptable": bool(ev.acceptable[0]),
-        "walk_away": {"seller": deal.seller_walk_away, "buyer": deal.buyer_walk_away},
-    }
-    if ev.profiles is not None and ev.acceptance_probability is not None:
-        result["acceptance_probability"] = float(ev.acceptance_probability[0])
-        result["profiles"] = {k: float(v[0]) for k, v in ev.profiles.items()}
     if as_json:
         emit_json(result)
         return
@@ -353,6 +310,9 @@ def counter_cmd(
         float, typer.Option("--exponent", help="Concession exponent: < 1 Boulware, 1 linear, > 1 Conceder.")
     ] = 0.2,
     top: Annotated[int, typer.Option("--top", help="How many counter-offers to list.")] = 3,
+    proposal_only: Annotated[
+        bool, typer.Option("--proposal-only", help="Print only what the buyer may see: the package and its sentence.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Accept, counter (with ranked counter-offers) or walk away, given the offers so far."""
@@ -368,6 +328,15 @@ def counter_cmd(
         return
     offers = parse_history(data, str(history))
     rec = counter(deal, offers, progress=progress, round=round_, deadline=deadline, exponent=exponent, top=top)
+    if proposal_only:
+        proposal = counter_proposal(rec, offers)
+        if as_json:
+            emit_json(proposal)
+        else:
+            out.print(proposal["sentence"], markup=False)
+            if proposal["package"]:
+                out.print(", ".join(f"{n}={display_value(v)}" for n, v in proposal["package"].items()), markup=False)
+        return
     if as_json:
         emit_json(rec.to_dict())
         return
@@ -484,9 +453,11 @@ def import_genius_cmd(
 
 
 def _register_more() -> None:
+    from dealopt.interfaces.serve_command import register as register_serve
     from dealopt.interfaces.sweep_commands import register as register_sweeps
 
     register_sweeps(app)
+    register_serve(app)
 
 
 _register_more()
