@@ -114,6 +114,11 @@ class Engine(Protocol):
         ...
 
 
+def stepless_issue(deal: CompiledDeal) -> str | None:
+    """The first continuous issue without step (whose levels cannot be listed), if any."""
+    return next((i.name for i in deal.issues if not i.gridded), None)
+
+
 def quantum(values: np.ndarray | float) -> float:
     """Resolution for comparing utilities of this magnitude."""
     scale = float(np.max(np.abs(values))) if np.size(values) else 1.0

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from dealopt.engines.base import EngineOptions, RawFrontier, Status, at_least, pareto_keep, resolution
+from dealopt.engines.base import EngineOptions, RawFrontier, Status, at_least, pareto_keep, resolution, stepless_issue
 from dealopt.errors import LimitError
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.evaluation import evaluate_indices
@@ -22,9 +22,9 @@ class EnumerateEngine:
 
     def accepts(self, deal: CompiledDeal) -> str | None:
         """Only models whose every issue has listable levels."""
-        stepless = [i.name for i in deal.issues if not i.gridded]
+        stepless = stepless_issue(deal)
         if stepless:
-            return f"issue {stepless[0]!r} is continuous without step, so its levels cannot be listed (give it a step, or use --engine milp)"
+            return f"issue {stepless!r} is continuous without step, so its levels cannot be listed (give it a step, or use --engine milp)"
         return None
 
     def solve(

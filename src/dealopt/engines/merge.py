@@ -24,6 +24,7 @@ from dealopt.engines.base import (
     at_least,
     pareto_keep,
     resolution,
+    stepless_issue,
 )
 from dealopt.errors import LimitError
 from dealopt.model.compiled import MAX_TABLE_CELLS, CompiledDeal, Component
@@ -71,11 +72,9 @@ class MergeEngine:
 
     def accepts(self, deal: CompiledDeal) -> str | None:
         """Needs listable levels and components small enough to tabulate."""
-        stepless = [i.name for i in deal.issues if not i.gridded]
+        stepless = stepless_issue(deal)
         if stepless:
-            return (
-                f"issue {stepless[0]!r} is continuous without step, so its levels cannot be listed (use --engine milp)"
-            )
+            return f"issue {stepless!r} is continuous without step, so its levels cannot be listed (use --engine milp)"
         for comp in deal.components:
             if comp.tables is None:
                 names = ", ".join(deal.issues[i].name for i in comp.issues)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "CompiledTest",
     "CompiledConstraint",
     "Component",
+    "as_deal",
     "compile_model",
     "expected_level",
     "MAX_TABLE_CELLS",
@@ -296,6 +298,17 @@ def expected_level(issue: CompiledIssue) -> str:
 
 
 # ---------------------------------------------------------------- compiling
+
+
+def as_deal(model: DealModel | CompiledDeal | str | Path) -> CompiledDeal:
+    """A compiled deal from a model file path, a validated model or a compiled deal."""
+    if isinstance(model, CompiledDeal):
+        return model
+    if isinstance(model, (str, Path)):
+        from dealopt.model.loading import load_model
+
+        model = load_model(model)
+    return compile_model(model)
 
 
 def compile_model(model: DealModel) -> CompiledDeal:

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from dealopt.errors import PackageError
-from dealopt.model.compiled import CompiledDeal, compile_model
-from dealopt.model.loading import load_model
+from dealopt.model.compiled import CompiledDeal, as_deal
 from dealopt.model.schema import DealModel
 from dealopt.negotiation.concession import DEFAULT_EXPONENT
 from dealopt.negotiation.counter import Offer, Recommendation, parse_history, recommend
@@ -18,15 +17,6 @@ __all__ = ["SOLUTIONS", "as_deal", "counter", "resolve_package", "trades"]
 
 #: Names accepted for ``--from``: the bargaining packages of the frontier.
 SOLUTIONS = ("nash", "kalai_smorodinsky", "max_joint", "egalitarian")
-
-
-def as_deal(model: DealModel | CompiledDeal | str | Path) -> CompiledDeal:
-    """A compiled deal from a model, a compiled deal or a model file path."""
-    if isinstance(model, CompiledDeal):
-        return model
-    if isinstance(model, (str, Path)):
-        model = load_model(model)
-    return compile_model(model)
 
 
 def resolve_package(deal: CompiledDeal, package: dict[str, Any] | str, where: str = "--from") -> dict[str, Any]:

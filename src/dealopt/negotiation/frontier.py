@@ -19,8 +19,7 @@ import pandas as pd
 from dealopt.engines.base import Engine, EngineOptions, RawFrontier, Status
 from dealopt.engines.filtered import FilteredFrontierEngine
 from dealopt.engines.registry import choose_engine
-from dealopt.model.compiled import CompiledDeal, compile_model
-from dealopt.model.loading import load_model
+from dealopt.model.compiled import CompiledDeal, as_deal
 from dealopt.model.schema import DealModel
 from dealopt.negotiation import bargaining
 from dealopt.negotiation.bargaining import Location
@@ -178,7 +177,7 @@ def frontier(
 ) -> FrontierResult:
     """The exact Pareto frontier of the ZOPA and the bargaining packages on it."""
     t0 = time.perf_counter()
-    deal = _as_deal(model)
+    deal = as_deal(model)
     chosen = choose_engine(deal, engine) if isinstance(engine, str) else engine
     options = EngineOptions(
         all_packages=all_packages,
@@ -218,14 +217,6 @@ def frontier(
         stats=raw.stats,
         **solutions,
     )
-
-
-def _as_deal(model: DealModel | CompiledDeal | str | Path) -> CompiledDeal:
-    if isinstance(model, CompiledDeal):
-        return model
-    if isinstance(model, (str, Path)):
-        model = load_model(model)
-    return compile_model(model)
 
 
 def _points(raw: RawFrontier) -> tuple[FrontierPoint, ...]:
