@@ -1,0 +1,75 @@
+"""Batch commands of the ``dealopt`` CLI: ``price-variants``.
+
+Added to the app by :func:`register`. Like the rest of the CLI, every error in
+the input files or options is one line on stderr and exit status 2; bad rows
+are not errors of the command (they get an ``error`` cell in the output).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dealopt.batch.pricing import DEFAULT_CHUNK_ROWS, price_variants_file
+from dealopt.errors import DealoptError
+from dealopt.interfaces.console import err, fail
+
+__all__ = ["register", "price_variants_cmd"]
+
+
+def price_variants_cmd(
+    quotes: Annotated[
+        Path,
+        typer.Argument(
+            help="Quote variants: a CSV or Parquet file, or a directory of Parquet part files.", show_default=False
+        ),
+    ],
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output: a .parquet or .csv file, or a directory (ending in /) for Parquet part files.",
+            show_default=False,
+        ),
+    ],
+    models: Annotated[
+        Path | None,
+        typer.Option("--models", help="Folder of the model files named in the model column.  [default: models/]"),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Run on a local Dask cluster of N processes.", show_default=False)
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Run on the Dask cluster at tcp://HOST:PORT.", show_default=False),
+    ] = None,
+    chunk_rows: Annotated[
+        int, typer.Option("--chunk-rows", help="Rows per chunk (memory and task size).")
+    ] = DEFAULT_CHUNK_ROWS,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Price quote variants: break-even, floor and suggested (Nash) prices, discount and approval, per row."""
+    if models is not None and not models.is_dir():
+        fail(f"--models: {models} is not a directory; expected the folder of the model files")
+    try:
+        summary = price_variants_file(
+            quotes,
+            out,
+            models if models is not None else "models",
+            workers=workers,
+            scheduler=scheduler,
+            quiet=quiet,
+            chunk_rows=chunk_rows,
+        )
+    except DealoptError as exc:
+        fail(str(exc))
+        return
+    err.print(summary.line(), markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the batch commands to ``app``."""
+    app.command("price-variants")(price_variants_cmd)
