@@ -470,8 +470,9 @@ def test_counter_rules_on_random_models(data, seed, progress):
         assert c.seller >= rec.aspiration - 1e-7 * max(1.0, abs(rec.aspiration))
         if sellers:
             prev_s, _ = utilities(deal, sellers[-1])
-            # never rises back above our last offer (unless that offer was below our walk-away)
-            floor = max(prev_s, deal.seller_walk_away if deal.seller_walk_away is not None else -np.inf)
+            # never rises back above our last offer (unless that offer was below the least we accept)
+            lowest = recommend(deal, hist, 1.0).aspiration  # at the deadline: the least the engine ever aims for
+            floor = max(prev_s, lowest if lowest is not None else -np.inf)
             assert rec.aspiration <= floor + 1e-7 * max(1.0, abs(floor))
             if not deal.profiles:
                 gives, asks = _strict_moves(deal, sellers[-1], c.package)

@@ -113,7 +113,7 @@ class DaskExecutor(Executor):
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",
                     silence_logs=40,
                 )
                 self._client = Client(self._cluster)

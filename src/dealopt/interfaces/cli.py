@@ -453,10 +453,12 @@ def import_genius_cmd(
 
 
 def _register_more() -> None:
+    from dealopt.interfaces.batch_commands import register as register_batch
     from dealopt.interfaces.serve_command import register as register_serve
     from dealopt.interfaces.sweep_commands import register as register_sweeps
 
     register_sweeps(app)
+    register_batch(app)
     register_serve(app)
 
 
