@@ -7,14 +7,20 @@ buyer-facing ``proposal`` part (package and sentence only).
 import asyncio
 import functools
 import hmac
+import json
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dealopt.errors import DealoptError, LimitError
@@ -24,14 +30,55 @@ from dealopt.service.bodies import CounterBody, EvaluateBody, FrontierBody, Trad
 from dealopt.service.catalog import Catalog, UnknownModel
 from dealopt.service.settings import ROLES, ServiceSettings
 
-__all__ = ["create_app"]
+__all__ = ["SERVE_ENV", "app_from_environment", "create_app"]
 
 STATIC = Path(__file__).parent / "static"
+#: Where ``dealopt serve --workers N`` hands its settings to the worker processes (never a key: the key
+#: file's path, the workers read DEALOPT_API_KEYS themselves).
+SERVE_ENV = "DEALOPT_SERVE"
 _bearer = HTTPBearer(auto_error=False)
 
 
+class FieldProblem(BaseModel):
+    """One invalid field of a request."""
+
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """Every error answer: one line saying what is wrong (and, for invalid input, each field)."""
+
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+_WHY = {
+    401: "No API key, a malformed Authorization header or an unknown key (WWW-Authenticate: Bearer).",
+    403: "The key's role may not use this endpoint.",
+    404: "No model of that name.",
+    413: "The request body is larger than the service's limit.",
+    422: "Invalid input (the field is named), or a model over the outcome-space limit.",
+    503: "The computation went over the per-request time budget.",
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a route, for the OpenAPI document."""
+    return {code: {"model": Problem, "description": _WHY[code]} for code in codes}
+
+
+_READ = _errors(401, 403, 404, 413, 422)
+_SOLVE = _errors(401, 403, 404, 413, 422, 503)
+
+
 class BodyLimit:
-    """ASGI middleware: answer 413 to a request body larger than the limit, counted as it streams."""
+    """ASGI middleware: answer 413 to a request body larger than the limit.
+
+    A declared ``Content-Length`` over the limit is refused at once; otherwise the body is read
+    (counted as it streams, so a chunked body cannot pass either) before the app sees the request,
+    and handed to it whole. Bodies are small (the limit), so holding one costs nothing.
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -46,33 +93,65 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await self._refuse(send)
             return
+        chunks: list[bytes] = []
         seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body: Message | None = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._refuse(send)
+        async def replay() -> Message:
+            nonlocal body
+            if body is not None:
+                message, body = body, None
+                return message
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
         response = JSONResponse({"detail": f"request body larger than {self.limit:,} bytes"}, status_code=413)
         await response({"type": "http"}, _no_receive, send)
 
 
-class _TooLarge(Exception):
-    pass
-
-
 async def _no_receive() -> Message:
     return {"type": "http.disconnect"}
+
+
+_UNION_MEMBER = re.compile(r"^(?:constrained-|function-)|\[")
+_SCALAR_MEMBERS = {"float", "int", "str", "bool"}
+
+
+def _field_problem(error: dict[str, Any]) -> tuple[str, str]:
+    """The field an input error is about (dotted, without pydantic's union-member tags) and what is wrong."""
+    loc = list(error.get("loc", ()))
+    if loc[:1] == ["body"]:
+        loc = loc[1:]
+    if error.get("type") == "json_invalid":
+        where = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
+        reason = (error.get("ctx") or {}).get("error", "")
+        return "body", f"not valid JSON{where}" + (f" ({reason})" if reason else "")
+    parts = [p for p in loc if not (isinstance(p, str) and _UNION_MEMBER.search(p))]
+    if len(parts) > 1 and parts[-1] in _SCALAR_MEMBERS:  # a level is a number or a text: a union's member tag
+        parts = parts[:-1]
+    return ".".join(str(p) for p in parts) or "body", str(error.get("msg", "invalid"))
+
+
+_CLI_OPTION = re.compile(r"--(progress|round|deadline|from|max-issues|top|exponent|package)\b")
+
+
+def _api_words(message: str) -> str:
+    """A library message as the API says it: the CLI's options are the body's fields (``--max-issues`` → ``max_issues``)."""
+    return _CLI_OPTION.sub(lambda m: m.group(1).replace("-", "_"), message)
 
 
 def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> FastAPI:
@@ -135,26 +214,38 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
             return await asyncio.wait_for(loop.run_in_executor(None, fn), timeout=settings.time_budget)
         except TimeoutError:
             raise HTTPException(503, f"over the time budget of {settings.time_budget:g} s per request") from None
-        except LimitError as exc:
-            raise HTTPException(422, str(exc)) from None
-        except DealoptError as exc:
-            raise HTTPException(422, str(exc)) from None
+        except (LimitError, DealoptError) as exc:
+            raise HTTPException(422, _api_words(str(exc))) from None
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = []
+        errors: dict[str, list[str]] = {}
         for e in exc.errors():
-            loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body",)) or "body"
-            errors.append({"field": loc, "message": e.get("msg", "invalid")})
-        first = errors[0] if errors else {"field": "body", "message": "invalid"}
-        return JSONResponse({"detail": f"{first['field']}: {first['message']}", "errors": errors}, status_code=422)
+            field, message = _field_problem(e)
+            if message not in errors.setdefault(field, []):
+                errors[field].append(message)
+        listed = [{"field": f, "message": " or ".join(m)} for f, m in errors.items()]
+        first = listed[0] if listed else {"field": "body", "message": "invalid"}
+        return JSONResponse({"detail": f"{first['field']}: {first['message']}", "errors": listed}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8 text, …): malformed input
+            return JSONResponse(
+                {
+                    "detail": "body: not valid JSON (expected a JSON object in UTF-8)",
+                    "errors": [{"field": "body", "message": "not valid JSON (expected a JSON object in UTF-8)"}],
+                },
+                status_code=422,
+            )
+        return await http_exception_handler(request, exc)
 
     @app.get("/healthz", tags=["service"])
     def healthz() -> dict[str, Any]:
         """Liveness: the service runs and how many models it serves."""
         return {"status": "ok", "models": len(cat.deals)}
 
-    @app.get("/v1/models", tags=["models"])
+    @app.get("/v1/models", tags=["models"], responses=_errors(401, 403, 413))
     def list_models(role: Annotated[str, Depends(allowed("models"))]) -> list[dict[str, Any]]:
         """The models served."""
         return [
@@ -168,12 +259,12 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
             for d in cat.deals.values()
         ]
 
-    @app.get("/v1/models/{name}", tags=["models"])
+    @app.get("/v1/models/{name}", tags=["models"], responses=_READ)
     def get_model(name: str, role: Annotated[str, Depends(allowed("models"))]) -> dict[str, Any]:
         """A model's issues and levels (analysts also see walk-aways, profiles and policy)."""
         return describe_model(deal_of(name), private=role == "analyst")
 
-    @app.post("/v1/models/{name}/evaluate", tags=["negotiation"])
+    @app.post("/v1/models/{name}/evaluate", tags=["negotiation"], responses=_SOLVE)
     async def evaluate_route(
         name: str, body: EvaluateBody, role: Annotated[str, Depends(allowed("evaluate"))]
     ) -> dict[str, Any]:
@@ -181,7 +272,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         deal = deal_of(name)
         return await solve(functools.partial(evaluation_document, deal, dict(body.package)))
 
-    @app.post("/v1/models/{name}/frontier", tags=["analysis"])
+    @app.post("/v1/models/{name}/frontier", tags=["analysis"], responses=_SOLVE)
     async def frontier_route(
         name: str, body: FrontierBody, role: Annotated[str, Depends(allowed("frontier"))]
     ) -> dict[str, Any]:
@@ -199,7 +290,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
 
         return await solve(run)
 
-    @app.post("/v1/models/{name}/trades", tags=["negotiation"])
+    @app.post("/v1/models/{name}/trades", tags=["negotiation"], responses=_SOLVE)
     async def trades_route(
         name: str, body: TradesBody, role: Annotated[str, Depends(allowed("trades"))]
     ) -> dict[str, Any]:
@@ -216,7 +307,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
 
         return await solve(run)
 
-    @app.post("/v1/models/{name}/counter", tags=["negotiation"])
+    @app.post("/v1/models/{name}/counter", tags=["negotiation"], responses=_SOLVE)
     async def counter_route(
         name: str, body: CounterBody, role: Annotated[str, Depends(allowed("counter"))]
     ) -> dict[str, Any]:
@@ -266,3 +357,13 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``dealopt serve --workers N`` (settings from ``DEALOPT_SERVE``)."""
+    from dealopt.service.settings import load_keys
+
+    raw = json.loads(os.environ[SERVE_ENV])
+    keys = load_keys(raw["keys"])
+    settings = ServiceSettings(Path(raw["models"]), keys, raw["max_body"], raw["max_space"], raw["time_budget"])
+    return create_app(settings)
