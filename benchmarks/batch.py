@@ -245,16 +245,62 @@ def warm_up(models: str) -> None:
     price_variants(saas_quotes(8), models)
 
 
+#: What each sweep varies on every example model: a walk-away (the frontier is solved once and cut) and
+#: the seller's first cost coefficient (every scenario solved from scratch).
+def sweep_section(scenarios: int, workers: int | None) -> dict[str, float]:
+    """Sweep throughput (scenarios/s) on each example model, in process and on local Dask workers."""
+    from dealopt import load_model
+    from dealopt.batch.executor import executor
+    from dealopt.batch.sweep import SweepSpec, sweep
+
+    print(f"\n== sweeps: {scenarios:,} scenarios per model and kind ==")
+    out: dict[str, float] = {}
+    for path in sorted((ROOT / "models").glob("*.yaml")):
+        model = load_model(path)
+        cost = next(
+            (
+                f"parties.seller.utility[{k}].coef"
+                for k, t in enumerate(model.parties.seller.utility or [])
+                if t.coef < 0
+            ),
+            "parties.seller.utility[0].coef",
+        )
+        coef = model.parties.seller.utility[int(cost.split("[")[1].split("]")[0])].coef  # type: ignore[index]
+        plans = {
+            "walk-away": {"parties.seller.walk_away": {"dist": "uniform", "low": 0, "high": 2_000_000}},
+            "cost coefficient": {cost: {"dist": "uniform", "low": 1.2 * coef, "high": 0.8 * coef}},
+        }
+        for kind, vary in plans.items():
+            spec = SweepSpec.model_validate({"vary": vary, "n": scenarios, "seed": 1})
+            t = time.perf_counter()
+            with executor(workers) as ex:
+                rows = sweep(model, spec, executor=ex, chunk_size=50)
+            dt = time.perf_counter() - t
+            rate = len(rows) / dt
+            out[f"{model.name}/{kind}"] = rate
+            where = f"{workers} Dask workers" if workers else "in process"
+            print(
+                f"  {model.name:22s} {kind:17s} {rate:8,.0f} scenarios/s ({where}); "
+                f"10,000 scenarios ≈ {10_000 / rate:5.1f} s {'(target < 60 s met)' if 10_000 / rate < 60 else '(target < 60 s NOT met)'}"
+            )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=500_000)
     parser.add_argument("--loop-rows", type=int, default=20_000)
     parser.add_argument("--dask-rows", type=int, default=2_000_000)
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--scenarios", type=int, default=2_000, help="scenarios per sweep (the target is for 10,000)")
+    parser.add_argument("--sweep-workers", type=int, default=2, help="Dask workers for the sweeps (0: in process)")
+    parser.add_argument("--skip-pricing", action="store_true")
     args = parser.parse_args()
-    price_variants_section(args.rows, args.loop_rows)
-    if not args.skip_dask:
-        dask_section(args.dask_rows)
+    if not args.skip_pricing:
+        price_variants_section(args.rows, args.loop_rows)
+        if not args.skip_dask:
+            dask_section(args.dask_rows)
+    sweep_section(args.scenarios, args.sweep_workers or None)
 
 
 if __name__ == "__main__":
