@@ -60,6 +60,16 @@ def tree_cpu_seconds(pid: int) -> float | None:
     return total
 
 
+def available_cores(n: int, seconds: float = 1.0) -> float:
+    """How much CPU ``n`` busy processes actually get together (on a shared or virtual machine, less than n)."""
+    code = (
+        "import time\nt, c = time.perf_counter(), time.process_time()\n"
+        f"while time.perf_counter() - t < {seconds}: pass\nprint(time.process_time() - c)"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    return sum(float(p.communicate()[0]) for p in procs) / seconds
+
+
 def request_bodies(model: str, seed: int = 0) -> list[bytes]:
     """Counter requests as a rep's CRM would send them: simulated histories at varied progress."""
     deal = compile_model(load_model(ROOT / "models" / f"{model}.yaml"))
@@ -194,15 +204,17 @@ def main() -> None:
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    available = available_cores(cores)
     bodies = request_bodies(args.model)
     key = secrets.token_urlsafe(32)
     port = free_port()
     base = f"http://{HOST}:{port}"
     url = f"/v1/models/{args.model}/counter"
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(
         f"dealopt serve --workers {args.workers} on {base}; {cores} cores; {args.clients} clients for {args.seconds:g} s on POST {url}"
     )
+    print(f"CPU actually available before the run: {available:.2f} of {cores} cores ({cores} busy loops for 1 s)")
     print(f"{len(bodies)} distinct bodies (simulated histories × progress), {args.warmup:g} s warm-up not counted")
     with tempfile.TemporaryFile() as log:
         server = start_server(port, key, args.workers, log)
