@@ -333,9 +333,10 @@ def counter_cmd(
         if as_json:
             emit_json(proposal)
         else:
-            out.print(proposal["sentence"], markup=False)
+            lines = [proposal["sentence"]]
             if proposal["package"]:
-                out.print(", ".join(f"{n}={display_value(v)}" for n, v in proposal["package"].items()), markup=False)
+                lines.append(", ".join(f"{n}={display_value(v)}" for n, v in proposal["package"].items()))
+            sys.stdout.write("\n".join(lines) + "\n")  # unwrapped: a rep pastes it into a message
         return
     if as_json:
         emit_json(rec.to_dict())

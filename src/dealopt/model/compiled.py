@@ -79,8 +79,19 @@ class CompiledIssue:
         return self.kind != "categorical"
 
     def index_of(self, value: Any) -> int | None:
-        """Level index of ``value``, or None when it is not a level."""
-        return match_level(self.spec, self.levels, value)
+        """Level index of ``value``, or None when it is not a level (remembered per value)."""
+        key = (type(value), value)
+        try:
+            return self._seen[key]
+        except KeyError:
+            found = self._seen[key] = match_level(self.spec, self.levels, value)
+            return found
+        except TypeError:  # an unhashable value is never a level
+            return None
+
+    @cached_property
+    def _seen(self) -> dict[tuple[type, Any], int | None]:
+        return {}
 
 
 @dataclass(frozen=True, eq=False)
