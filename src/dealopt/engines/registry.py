@@ -20,7 +20,8 @@ def _milp() -> Engine | None:
         from dealopt.engines.milp import MilpEngine
     except ImportError:
         return None
-    return MilpEngine()
+    # named explicitly, milp runs its ε-constraint sweep even where the merge engine could answer
+    return MilpEngine(presolve="reduce")
 
 
 def installed_engines() -> list[Engine]:
