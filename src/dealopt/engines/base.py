@@ -114,6 +114,15 @@ class Engine(Protocol):
         ...
 
 
+def ensure_accepts(engine: Engine, deal: CompiledDeal) -> None:
+    """Raise :class:`~dealopt.errors.LimitError` (naming the engine) when ``engine`` cannot solve ``deal``."""
+    reason = engine.accepts(deal)
+    if reason:
+        from dealopt.errors import LimitError
+
+        raise LimitError(f"{engine.name}: {reason}")
+
+
 def stepless_issue(deal: CompiledDeal) -> str | None:
     """The first continuous issue without step (whose levels cannot be listed), if any."""
     return next((i.name for i in deal.issues if not i.gridded), None)

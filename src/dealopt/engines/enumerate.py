@@ -6,7 +6,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from dealopt.engines.base import EngineOptions, RawFrontier, Status, at_least, pareto_keep, resolution, stepless_issue
+from dealopt.engines.base import (
+    EngineOptions,
+    RawFrontier,
+    Status,
+    at_least,
+    ensure_accepts,
+    pareto_keep,
+    resolution,
+    stepless_issue,
+)
 from dealopt.errors import LimitError
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.evaluation import evaluate_indices
@@ -31,9 +40,7 @@ class EnumerateEngine:
         self, deal: CompiledDeal, seller_min: float | None, buyer_min: float | None, options: EngineOptions
     ) -> RawFrontier:
         """Evaluate every package and keep the non-dominated ones above the minima."""
-        reason = self.accepts(deal)
-        if reason:
-            raise LimitError(f"enumerate: {reason}")
+        ensure_accepts(self, deal)
         size = deal.space_size or 0
         if size > options.max_space:
             raise LimitError(

@@ -22,6 +22,7 @@ from dealopt.engines.base import (
     RawFrontier,
     Status,
     at_least,
+    ensure_accepts,
     pareto_keep,
     resolution,
     stepless_issue,
@@ -85,9 +86,7 @@ class MergeEngine:
         self, deal: CompiledDeal, seller_min: float | None, buyer_min: float | None, options: EngineOptions
     ) -> RawFrontier:
         """Merge the components' frontiers one at a time, then apply the minima."""
-        reason = self.accepts(deal)
-        if reason:
-            raise LimitError(f"merge: {reason}")
+        ensure_accepts(self, deal)
         q_s, q_b = resolution(deal)
         ties = options.all_packages
         comps = deal.components

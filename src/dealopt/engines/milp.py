@@ -140,7 +140,15 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 import pulp
 
-from dealopt.engines.base import EngineOptions, RawFrontier, Status, pareto_keep, resolution, utility_bound
+from dealopt.engines.base import (
+    EngineOptions,
+    RawFrontier,
+    Status,
+    ensure_accepts,
+    pareto_keep,
+    resolution,
+    utility_bound,
+)
 from dealopt.errors import LimitError, SolveError
 from dealopt.model.compiled import (
     CompiledDeal,
@@ -1229,9 +1237,7 @@ class MilpEngine:
         self, deal: CompiledDeal, seller_min: float | None, buyer_min: float | None, options: EngineOptions
     ) -> RawFrontier:
         """The frontier of feasible packages with utilities ≥ the given minima."""
-        reason = self.accepts(deal)
-        if reason:
-            raise LimitError(f"milp: {reason}")
+        ensure_accepts(self, deal)
         if self.presolve == "merge" and not self.term_level and deal.gridded:
             from dealopt.engines.merge import MergeEngine
 

@@ -87,9 +87,22 @@ class OutcomeSpace:
         return np.broadcast_to(grid, shape).reshape(-1)
 
 
-@functools.lru_cache(maxsize=8)
+def is_evaluated(deal: CompiledDeal) -> bool:
+    """Whether :func:`outcome_space` has already evaluated ``deal``."""
+    return "_outcome_space" in deal.__dict__
+
+
 def outcome_space(deal: CompiledDeal) -> OutcomeSpace:
-    """Evaluate every package of ``deal`` once (cached per compiled deal)."""
+    """Every package of ``deal`` evaluated, once: the result is kept with the compiled deal."""
+    cached = deal.__dict__.get("_outcome_space")
+    if cached is not None:
+        return cached
+    space = _evaluate_space(deal)
+    deal.__dict__["_outcome_space"] = space  # a frozen dataclass: stored the way cached_property does
+    return space
+
+
+def _evaluate_space(deal: CompiledDeal) -> OutcomeSpace:
     if not deal.gridded:
         stepless = next(i.name for i in deal.issues if not i.gridded)
         raise LimitError(f"issue {stepless!r} is continuous without step; give it a step to search counter-offers")
