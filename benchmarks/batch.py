@@ -268,7 +268,9 @@ def sweep_section(scenarios: int, workers: int | None) -> dict[str, float]:
         coef = model.parties.seller.utility[int(cost.split("[")[1].split("]")[0])].coef  # type: ignore[index]
         plans = {
             "walk-away": {"parties.seller.walk_away": {"dist": "uniform", "low": 0, "high": 2_000_000}},
-            "cost coefficient": {cost: {"dist": "uniform", "low": 1.2 * coef, "high": 0.8 * coef}},
+            "cost coefficient": {
+                cost: {"dist": "uniform", "low": min(1.2 * coef, 0.8 * coef), "high": max(1.2 * coef, 0.8 * coef)}
+            },
         }
         for kind, vary in plans.items():
             spec = SweepSpec.model_validate({"vary": vary, "n": scenarios, "seed": 1})

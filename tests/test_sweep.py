@@ -81,6 +81,8 @@ def test_scenario_table_grids_and_seeded_draws():
         ({"vary": {"a": {"start": 0, "stop": 1}}}, "start, stop and n"),
         ({"vary": {"a": {"dist": "normal", "mean": 0, "sd": 1}}}, "need n"),
         ({"vary": {"a": {"dist": "beta", "a": 1}}}, "dist"),
+        ({"vary": {"a": {"dist": "uniform", "low": 2, "high": 1}}, "n": 3}, "low ≤ high"),
+        ({"vary": {"a": {"dist": "triangular", "low": 0, "mode": 5, "high": 1}}, "n": 3}, "low ≤ mode ≤ high"),
         ({"vary": {"a": {"values": [1]}}, "extra": 1}, "extra"),
     ],
 )
@@ -221,3 +223,33 @@ def test_cli_sweep_errors_exit_2(tmp_path, args, phrase):
     )
     assert r.returncode == 2, r.stdout + r.stderr
     assert phrase in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "paths"),
+    [
+        (
+            "manufacturing-supply",
+            {"parties.seller.utility[1].coef": (0.8, 1.2), "parties.buyer.utility[0].coef": (0.9, 1.1)},
+        ),
+        ("cloud-migration", {"parties.seller.utility[2].coef": (0.8, 1.2)}),  # buyer profiles: seller paths only
+        ("saas-renewal", {"parties.seller.utility[1].coef": (0.7, 1.3)}),
+    ],
+)
+def test_coefficient_sweeps_reuse_the_base_tables_with_the_same_answers(name, paths):
+    model_path = MODELS / f"{name}.yaml"
+    data = data_of(model_path)
+    vary = {}
+    for path, (lo, hi) in paths.items():
+        base = get_path(data, path)
+        vary[path] = {"dist": "uniform", "low": min(lo * base, hi * base), "high": max(lo * base, hi * base)}
+    spec = SweepSpec.model_validate({"vary": vary, "n": 10, "seed": 4})
+    fast = sweep(model_path, spec)
+    assert fast["error"].isna().all()
+    for _, row in fast.iterrows():
+        res = frontier(model_from_data(with_values(data, {p: row[p] for p in paths})))
+        assert bool(row["zopa"]) == res.zopa and row["frontier_points"] == len(res.points)
+        if res.zopa:
+            assert row["nash.seller"] == pytest.approx(res.nash.seller, rel=1e-12)
+            assert row["max_joint_value"] == pytest.approx(res.max_joint.joint, rel=1e-12)
+            assert row["kalai_smorodinsky.buyer"] == pytest.approx(res.kalai_smorodinsky.buyer, rel=1e-12)

@@ -82,6 +82,12 @@ class Uniform(_Strict):
     low: Finite
     high: Finite
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low <= self.high:
+            raise ValueError("expected low ≤ high")
+        return self
+
 
 class Normal(_Strict):
     dist: Literal["normal"]
@@ -197,6 +203,58 @@ def scenario_table(spec: SweepSpec) -> pd.DataFrame:
 _WALK_AWAY_PATH = re.compile(r"^parties\.(seller|buyer)(\.profiles\[\d+\])?\.walk_away(\.package\..+)?$")
 
 
+#: Paths that change only a term's coefficient: the tables change by Δcoef × that term.
+_COEF_PATH = re.compile(r"^parties\.(seller|buyer)\.utility\[(\d+)\]\.coef$")
+
+
+class _CoefficientSweep:
+    """Scenarios that change only coefficients of the seller's or buyer's terms.
+
+    (With buyer profiles only seller paths take this form: a profile's terms sit under ``profiles``.)
+
+    The base model's component tables are built once; a scenario's tables are the base
+    tables plus Δcoef × the changed term, at every joint level and at the feasible ones.
+    """
+
+    def __init__(self, data: dict[str, Any], paths: list[str]) -> None:
+        from dealopt.model.compiled import CompiledTerm, compile_model, term_tensor
+
+        self.base = compile_model(model_from_data(data))
+        if not self.base.gridded or any(c.tables is None for c in self.base.components):
+            raise ValueError("no fast path")
+        self.changes: list[tuple[str, int, str, int, np.ndarray, np.ndarray, float]] = []
+        for path in paths:
+            m = _COEF_PATH.match(path)
+            assert m is not None
+            party, k = m.group(1), int(m.group(2))
+            util = self.base.seller if party == "seller" else self.base.buyer
+            term = util.terms[k]
+            ci = next(n for n, c in enumerate(self.base.components) if term.issues <= set(c.issues))
+            comp = self.base.components[ci]
+            axis = {issue: a for a, issue in enumerate(comp.issues)}
+            unit = term_tensor(self.base, CompiledTerm(1.0, term.factors), axis, len(comp.shape))
+            full = np.ascontiguousarray(np.broadcast_to(unit, comp.shape)).reshape(-1)
+            self.changes.append((party, k, path, ci, full, full[comp.joint], term.coef))
+
+    def deal_for(self, model: DealModel) -> Any:
+        """The scenario's compiled deal, with its tables derived from the base tables."""
+        from dealopt.model.compiled import compile_model
+
+        deal = compile_model(model)
+        comps = list(self.base.components)
+        updates: dict[int, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {}
+        for party, k, _path, ci, full, feasible, base_coef in self.changes:
+            terms = (model.parties.seller if party == "seller" else model.parties.buyer).utility or []
+            delta = float(terms[k].coef) - base_coef
+            tables, ftables = updates.setdefault(ci, (dict(comps[ci].tables or {}), dict(comps[ci].feasible_tables)))
+            tables[party] = tables[party] + delta * full
+            ftables[party] = ftables[party] + delta * feasible
+        for ci, (tables, ftables) in updates.items():
+            comps[ci] = comps[ci].with_tables(tables, ftables)
+        deal.__dict__["components"] = tuple(comps)  # a frozen dataclass: set the way cached_property does
+        return deal
+
+
 @dataclass(frozen=True)
 class _Job:
     data: dict[str, Any]
@@ -225,18 +283,28 @@ def _solve_chunk(job: _Job) -> list[dict[str, Any]]:
     from dealopt.negotiation.frontier import frontier
 
     engine: Any = job.engine
+    coefficients = None
     if job.walk_aways_only:
         try:
             engine = _feasible_frontier(job)
         except DealoptError:
             engine = job.engine
+    elif (
+        job.rows
+        and all(_COEF_PATH.match(k) for k in job.rows[0] if k != "scenario")
+        and job.engine in ("auto", "merge")
+    ):
+        try:
+            coefficients = _CoefficientSweep(job.data, [k for k in job.rows[0] if k != "scenario"])
+        except (ValueError, DealoptError):
+            coefficients = None
     out = []
     for row in job.rows:
         values = {k: v for k, v in row.items() if k != "scenario"}
         rec: dict[str, Any] = {"scenario": row["scenario"], **values}
         try:
             model = model_from_data(with_values(job.data, values), source=f"scenario {row['scenario']}")
-            res = frontier(model, engine)
+            res = frontier(coefficients.deal_for(model) if coefficients is not None else model, engine)
         except DealoptError as exc:
             rec["error"] = str(exc).splitlines()[0]
             out.append(rec)
@@ -318,7 +386,9 @@ def sweep(
     table = scenario_table(spec)
     rows = table.to_dict("records")
     walk_only = all(_WALK_AWAY_PATH.match(p) for p in spec.vary)
-    size = chunk_size * (8 if walk_only else 1)
+    fast = walk_only or all(_COEF_PATH.match(p) for p in spec.vary)
+    # a fast path pays a base solve per chunk: larger chunks, but still a dozen or more to share out
+    size = max(chunk_size, min(chunk_size * 8, len(rows) // 16)) if fast else chunk_size
     jobs = [_Job(data, tuple(base.issues), rows[i : i + size], engine, walk_only) for i in range(0, len(rows), size)]
     run = executor or Executor()
     progress = Progress(len(jobs), "sweep", quiet=quiet)

@@ -94,11 +94,11 @@ class MergeEngine:
         lo_s = lo_b = 0.0
         for comp in comps:
             assert comp.tables is not None and comp.feasible is not None
-            joint = np.flatnonzero(comp.feasible)
+            joint = comp.joint
             if len(joint) == 0:
                 return RawFrontier(self.name, Status.INFEASIBLE, np.empty(0), np.empty(0), [])
-            s = comp.tables["seller"][joint]
-            b = comp.tables["buyer"][joint]
+            s = comp.feasible_tables["seller"]
+            b = comp.feasible_tables["buyer"]
             lo_s += float(s.min())
             lo_b += float(b.min())
             reps, ptr, members = _group(s, b, q_s, q_b, ties)

@@ -218,6 +218,25 @@ class Component:
         """Number of joint levels."""
         return math.prod(self.shape)
 
+    @cached_property
+    def joint(self) -> np.ndarray:
+        """Flat indices of the feasible joint levels."""
+        assert self.feasible is not None
+        return np.flatnonzero(self.feasible)
+
+    @cached_property
+    def feasible_tables(self) -> dict[str, np.ndarray]:
+        """Each table at the feasible joint levels only (in ``joint`` order)."""
+        assert self.tables is not None
+        return {key: table[self.joint] for key, table in self.tables.items()}
+
+    def with_tables(self, tables: dict[str, np.ndarray], feasible_tables: dict[str, np.ndarray]) -> Component:
+        """The same issues and feasibility with other utilities (given in full and at the feasible levels)."""
+        other = Component(self.issues, self.shape, self.strides, tables, self.feasible)
+        other.__dict__["joint"] = self.joint
+        other.__dict__["feasible_tables"] = feasible_tables
+        return other
+
 
 @dataclass(frozen=True, eq=False)
 class CompiledDeal:
