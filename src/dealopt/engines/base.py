@@ -128,6 +128,14 @@ def stepless_issue(deal: CompiledDeal) -> str | None:
     return next((i.name for i in deal.issues if not i.gridded), None)
 
 
+def unlisted_levels(deal: CompiledDeal) -> str | None:
+    """Why an engine that lists levels cannot take ``deal`` (a continuous issue without step), if so."""
+    name = stepless_issue(deal)
+    if name is None:
+        return None
+    return f"issue {name!r} is continuous without step, so its levels cannot be listed (give it a step, or use --engine milp)"
+
+
 def quantum(values: np.ndarray | float) -> float:
     """Resolution for comparing utilities of this magnitude."""
     scale = float(np.max(np.abs(values))) if np.size(values) else 1.0

@@ -14,7 +14,7 @@ from dealopt.engines.base import (
     ensure_accepts,
     pareto_keep,
     resolution,
-    stepless_issue,
+    unlisted_levels,
 )
 from dealopt.errors import LimitError
 from dealopt.model.compiled import CompiledDeal
@@ -31,10 +31,7 @@ class EnumerateEngine:
 
     def accepts(self, deal: CompiledDeal) -> str | None:
         """Only models whose every issue has listable levels."""
-        stepless = stepless_issue(deal)
-        if stepless:
-            return f"issue {stepless!r} is continuous without step, so its levels cannot be listed (give it a step, or use --engine milp)"
-        return None
+        return unlisted_levels(deal)
 
     def solve(
         self, deal: CompiledDeal, seller_min: float | None, buyer_min: float | None, options: EngineOptions

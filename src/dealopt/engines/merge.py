@@ -25,7 +25,7 @@ from dealopt.engines.base import (
     ensure_accepts,
     pareto_keep,
     resolution,
-    stepless_issue,
+    unlisted_levels,
 )
 from dealopt.errors import LimitError
 from dealopt.model.compiled import MAX_TABLE_CELLS, CompiledDeal, Component
@@ -73,9 +73,9 @@ class MergeEngine:
 
     def accepts(self, deal: CompiledDeal) -> str | None:
         """Needs listable levels and components small enough to tabulate."""
-        stepless = stepless_issue(deal)
-        if stepless:
-            return f"issue {stepless!r} is continuous without step, so its levels cannot be listed (use --engine milp)"
+        reason = unlisted_levels(deal)
+        if reason:
+            return reason
         for comp in deal.components:
             if comp.tables is None:
                 names = ", ".join(deal.issues[i].name for i in comp.issues)
