@@ -112,6 +112,17 @@ class OrdinalIssue(_IssueBase):
 
     kind: Literal["ordinal"]
     options: Annotated[list[Number], Field(min_length=1)]
+    labels: dict[Number, StrictStr] | None = None
+
+    @model_validator(mode="after")
+    def _known_labels(self) -> OrdinalIssue:
+        for key in self.labels or {}:
+            if key not in self.options:
+                raise PydanticCustomError(
+                    "labels",
+                    f"labels names {_num(key)}, not an option; expected one of {', '.join(map(_num, self.options))}",
+                )
+        return self
 
     @field_validator("options")
     @classmethod
@@ -135,6 +146,16 @@ class CategoricalIssue(_IssueBase):
 
     kind: Literal["categorical"]
     options: Annotated[list[StrictStr], Field(min_length=1)]
+    labels: dict[StrictStr, StrictStr] | None = None
+
+    @model_validator(mode="after")
+    def _known_labels(self) -> CategoricalIssue:
+        for key in self.labels or {}:
+            if key not in self.options:
+                raise PydanticCustomError(
+                    "labels", f"labels names {key!r}, not an option; expected one of {', '.join(self.options)}"
+                )
+        return self
 
     @field_validator("options")
     @classmethod
@@ -459,6 +480,13 @@ class Parties(_Strict):
     buyer: Party
 
 
+class ApprovalTier(_Strict):
+    """A discount past ``above_discount_pct`` needs ``approver``."""
+
+    above_discount_pct: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=100)]
+    approver: Annotated[StrictStr, Field(min_length=1)]
+
+
 class Policy(_Strict):
     """The seller's negotiating rules."""
 
@@ -468,6 +496,28 @@ class Policy(_Strict):
     floor_price: Number | None = None
     require_reciprocity: StrictBool = True
     max_issues_per_trade: Annotated[StrictInt, Field(ge=1)] = 2
+    approval_tiers: list[ApprovalTier] | None = None
+    value_share: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, le=1)] = 0.5
+
+    @field_validator("approval_tiers")
+    @classmethod
+    def _increasing_tiers(cls, v: list[ApprovalTier] | None) -> list[ApprovalTier] | None:
+        for a, b in itertools.pairwise(v or []):
+            if not a.above_discount_pct < b.above_discount_pct:
+                raise PydanticCustomError(
+                    "tiers",
+                    f"approval tiers are not increasing ({_num(a.above_discount_pct)} then {_num(b.above_discount_pct)}); "
+                    "expected increasing above_discount_pct",
+                )
+        return v
+
+    def tiers(self) -> list[ApprovalTier]:
+        """The approval tiers, lowest first (``approval_discount_pct`` is one tier named ``approval``)."""
+        if self.approval_tiers:
+            return list(self.approval_tiers)
+        if self.approval_discount_pct is not None:
+            return [ApprovalTier(above_discount_pct=self.approval_discount_pct, approver="approval")]
+        return []
 
 
 # ---------------------------------------------------------------- the model
