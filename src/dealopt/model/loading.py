@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from dealopt.errors import ModelError, Problem
 from dealopt.model.checks import check_model
+from dealopt.model.parameters import resolve_parameters
 from dealopt.model.reading import SourceData, parse_model_text, read_model_data
 from dealopt.model.schema import FORMAT, DealModel
 
@@ -520,7 +521,11 @@ def _finish(problems: list[Problem], src: SourceData | None) -> list[Problem]:
 
 
 def model_from_data(data: Any, source: str | None = None, src: SourceData | None = None) -> DealModel:
-    """Validate plain data as a deal model; raises :class:`ModelError` listing every problem."""
+    """Validate plain data as a deal model (``$name`` read from ``parameters``); raises :class:`ModelError`."""
+    resolved = resolve_parameters(data)
+    if resolved.problems:
+        raise ModelError(_finish(resolved.problems, src), source)
+    data = resolved.data
     try:
         model = DealModel.model_validate(data)
     except ValidationError as exc:
@@ -534,6 +539,7 @@ def model_from_data(data: Any, source: str | None = None, src: SourceData | None
     problems = check_model(model)
     if problems:
         raise ModelError(_finish(problems, src), source)
+    model._parameter_uses = resolved.uses
     return model
 
 
