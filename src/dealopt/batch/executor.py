@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dealopt.errors import DealoptError
+from dealopt.batch.options import OptionError
 
-__all__ = ["Executor", "Progress", "executor", "BatchSummary"]
+__all__ = ["Executor", "Progress", "executor", "BatchSummary", "cpu_count", "plural"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -66,12 +65,18 @@ class BatchSummary:
     where: str = "in process"
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def line(self, what: str = "rows") -> str:
+    def line(self, what: str = "row") -> str:
         """``10,000 rows, 3 errors, 1.23 s, 8,130 rows/s (in process)``."""
         rate = self.rows / self.seconds if self.seconds > 0 else float("inf")
         return (
-            f"{self.rows:,} {what}, {self.errors:,} errors, {self.seconds:.2f} s, {rate:,.0f} {what}/s ({self.where})"
+            f"{plural(self.rows, what)}, {plural(self.errors, 'error')}, {self.seconds:.2f} s, "
+            f"{rate:,.0f} {what}s/s ({self.where})"
         )
+
+
+def plural(n: int, word: str) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 class Executor:
@@ -119,8 +124,8 @@ class DaskExecutor(Executor):
                 self._client = Client(self._cluster)
                 self.where = f"local Dask cluster of {workers} processes"
         except OSError as exc:
-            raise DealoptError(
-                f"--scheduler: cannot reach {scheduler!r} ({exc}); expected tcp://HOST:PORT of a running scheduler"
+            raise OptionError(
+                "scheduler", f"cannot reach {scheduler!r} ({exc}); expected tcp://HOST:PORT of a running scheduler"
             ) from None
 
     @property
@@ -152,18 +157,24 @@ class DaskExecutor(Executor):
 def executor(workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
     """In process when neither is given; else a local Dask cluster of ``workers`` or the one at ``scheduler``."""
     if workers is not None and scheduler is not None:
-        raise DealoptError("--workers and --scheduler: give one or the other, not both")
+        raise OptionError("workers/scheduler", "give one or the other, not both")
     if workers is not None and workers < 1:
-        raise DealoptError(f"--workers: {workers}; expected at least 1")
+        raise OptionError("workers", f"{workers}; expected at least 1")
     if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        raise DealoptError(f"--scheduler: {scheduler!r}; expected an address such as tcp://127.0.0.1:8786")
-    ex: Executor = Executor() if workers is None and scheduler is None else DaskExecutor(workers, scheduler)
-    t = time.perf_counter()
+        raise OptionError("scheduler", f"{scheduler!r}; expected an address such as tcp://127.0.0.1:8786")
+    if workers is None and scheduler is None:
+        ex: Executor = Executor()
+    else:
+        try:
+            ex = DaskExecutor(workers, scheduler)
+        except ImportError as exc:
+            raise OptionError(
+                "workers/scheduler", f"need Dask ({exc}); expected pip install 'dask[distributed]'"
+            ) from None
     try:
         yield ex
     finally:
         ex.close()
-        del t
 
 
 def cpu_count() -> int:
