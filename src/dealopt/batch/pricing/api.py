@@ -93,9 +93,8 @@ def price_variants(
             parts = ex.map(_run_frame_task, tasks)
             where = ex.where
         outputs = Outputs.concat(parts) if parts else price_frame(base, mdir, Path(cwd), 1)
-    frame = typed_issue_columns(base, outputs.kinds)
-    for c, values in outputs.to_pandas().items():
-        frame[c] = pd.Series(values, index=frame.index)
+    added = pd.DataFrame(outputs.to_pandas(), index=base.index, copy=False)
+    frame = pd.concat([typed_issue_columns(base, outputs.kinds), added], axis=1)
     return PricedVariants(frame, time.perf_counter() - t0, where)
 
 

@@ -89,6 +89,18 @@ class Outputs:
             np.full(n, None, dtype=object),
         )
 
+    def rows(self, start: int, stop: int) -> Outputs:
+        """A view of rows ``start:stop``: writing into it writes into these arrays (approvers and kinds shared)."""
+        return Outputs(
+            {c: v[start:stop] for c, v in self.floats.items()},
+            {c: v[start:stop] for c, v in self.bools.items()},
+            {c: v[start:stop] for c, v in self.bool_null.items()},
+            self.approval[start:stop],
+            self.approvers,
+            self.error[start:stop],
+            self.kinds,
+        )
+
     @staticmethod
     def concat(parts: list[Outputs]) -> Outputs:
         """Rows of several parts, in order."""
@@ -130,8 +142,14 @@ class Outputs:
             elif c == "approval":
                 out[c] = pd.Categorical.from_codes(self.approval, categories=self.approvers)
             else:
-                out[c] = pd.array(self.error, dtype="string")
+                out[c] = pd.array(self._errors_arrow(), dtype=pd.StringDtype("pyarrow"))
         return out
+
+    def _errors_arrow(self) -> pa.Array:
+        bad = np.flatnonzero(self.error != None)  # noqa: E711 (elementwise)
+        if not len(bad):
+            return pa.nulls(len(self.error), pa.string())
+        return pa.array(self.error, type=pa.string())
 
     def to_arrow(self) -> list[pa.Array]:
         """Arrow columns in the order of :data:`OUTPUT_FIELDS`."""
@@ -146,7 +164,7 @@ class Outputs:
                 idx = pa.array(self.approval, mask=self.approval < 0, type=pa.int32())
                 out.append(pa.DictionaryArray.from_arrays(idx, pa.array(self.approvers, type=pa.string())))
             else:
-                out.append(pa.array(self.error, type=pa.string()))
+                out.append(self._errors_arrow())
         return out
 
 
@@ -186,28 +204,27 @@ def _fill(out: Outputs, rows: np.ndarray | slice, p: Priced, feasible: np.ndarra
 def price_columns(
     n: int, columns: list[str], column: Callable[[str], Col], models_dir: Path, cwd: Path, first_row: int
 ) -> Outputs:
-    """The output columns of ``n`` rows; rows are numbered from ``first_row`` in messages."""
-    if n > ROWS_AT_ONCE:
-        whole: dict[str, Col] = {}
+    """The output columns of ``n`` rows (in blocks); rows are numbered from ``first_row`` in messages."""
+    out = Outputs.empty(n)
+    whole: dict[str, Col] = {}
 
-        def full(c: str) -> Col:
-            if c not in whole:
-                whole[c] = column(c)
-            return whole[c]
+    def full(c: str) -> Col:
+        if c not in whole:
+            whole[c] = column(c)
+        return whole[c]
 
-        return Outputs.concat(
-            [
-                price_columns(
-                    min(n, s + ROWS_AT_ONCE) - s,
-                    columns,
-                    lambda c, a=s, b=min(n, s + ROWS_AT_ONCE): full(c).slice(a, b),
-                    models_dir,
-                    cwd,
-                    first_row + s,
-                )
-                for s in range(0, n, ROWS_AT_ONCE)
-            ]
-        )
+    for s in range(0, n, ROWS_AT_ONCE):
+        e = min(n, s + ROWS_AT_ONCE)
+        block = (lambda c: full(c)) if e - s == n else (lambda c, a=s, b=e: full(c).slice(a, b))
+        _price_block(out.rows(s, e), columns, block, models_dir, cwd, first_row + s)
+    return out
+
+
+def _price_block(
+    out: Outputs, columns: list[str], column: Callable[[str], Col], models_dir: Path, cwd: Path, first_row: int
+) -> None:
+    """Fill ``out`` (a view of some rows) with their output columns."""
+    n = len(out.error)
     cache: dict[str, Col] = {}
 
     def raw(col: str) -> Col | None:
@@ -217,7 +234,6 @@ def price_columns(
             cache[col] = column(col)
         return cache[col]
 
-    out = Outputs.empty(n)
     errors = out.error
     bad = np.zeros(n, dtype=bool)
     qids = raw("quote_id")
@@ -276,7 +292,6 @@ def price_columns(
     for c in BOOL_COLUMNS:
         out.bool_null[c][bad] = True
     out.approval[bad] = -1
-    return out
 
 
 def price_frame(frame: pd.DataFrame, models_dir: Path, cwd: Path, first_row: int) -> Outputs:

@@ -25,13 +25,16 @@ class Levels:
 
     value: list[np.ndarray]
     index: list[np.ndarray]
+    _combo: np.ndarray | None = None
 
     def combo(self, pm: PricingModel) -> np.ndarray:
         """The joint level of the non-price issues (0 where a level is missing)."""
-        out = np.zeros(len(self.value[0]), dtype=np.int64)
-        for i, stride in zip(pm.combo_issues, pm.combo_strides.tolist()):
-            out += np.maximum(self.index[i], 0) * stride
-        return out
+        if self._combo is None:
+            out = np.zeros(len(self.value[0]), dtype=np.int64)
+            for i, stride in zip(pm.combo_issues, pm.combo_strides.tolist()):
+                out += np.maximum(self.index[i], 0) * stride
+            self._combo = out
+        return self._combo
 
 
 def _read(pm: PricingModel, get: Callable[[str], Col | None], columns: Sequence[str], n: int, errors: RowErrors):

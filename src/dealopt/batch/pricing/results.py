@@ -50,7 +50,12 @@ def _typed(series: pd.Series, kind: str) -> pd.Series | None:
     dtype = series.dtype
     try:
         if kind == "categorical":
-            return series if isinstance(dtype, pd.CategoricalDtype) else series.astype("category")
+            if isinstance(dtype, pd.CategoricalDtype):
+                return series
+            encoded = pa.chunked_array([pa.array(series, from_pandas=True)]).combine_chunks().dictionary_encode()
+            codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            cats = pd.Categorical.from_codes(codes, categories=encoded.dictionary.to_pylist())
+            return pd.Series(cats, index=series.index, name=series.name)
         if pd.api.types.is_integer_dtype(dtype):
             return series.astype("Int64") if kind != "continuous" else series.astype("Float64")
         numbers = series if pd.api.types.is_float_dtype(dtype) else pd.to_numeric(series, errors="raise")
@@ -60,7 +65,7 @@ def _typed(series: pd.Series, kind: str) -> pd.Series | None:
         values = numbers.to_numpy(dtype=float, na_value=np.nan)
         whole = values[~np.isnan(values)]
         return numbers.astype("Int64") if np.array_equal(whole, np.round(whole)) else numbers
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, pa.ArrowException):
         return None
 
 
