@@ -52,7 +52,8 @@ def _typed(series: pd.Series, kind: str) -> pd.Series | None:
         if kind == "categorical":
             if isinstance(dtype, pd.CategoricalDtype):
                 return series
-            encoded = pa.chunked_array([pa.array(series, from_pandas=True)]).combine_chunks().dictionary_encode()
+            arr = pa.array(series, from_pandas=True)
+            encoded = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
             codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             cats = pd.Categorical.from_codes(codes, categories=encoded.dictionary.to_pylist())
             return pd.Series(cats, index=series.index, name=series.name)
