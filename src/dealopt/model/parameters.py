@@ -144,9 +144,19 @@ class _Walker:
         return -value if sign < 0 else value
 
 
+def _has_reference(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any(_has_reference(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_reference(v) for v in node)
+    return isinstance(node, str) and "$" in node and _REFERENCE.match(node) is not None
+
+
 def resolve_parameters(data: Any) -> Resolved:
-    """``data`` with every ``$name`` replaced (a new structure; ``data`` is not changed)."""
+    """``data`` with every ``$name`` replaced (a new structure, or ``data`` itself when it names none)."""
     if not isinstance(data, dict):
+        return Resolved(data, {}, [])
+    if "parameters" not in data and not _has_reference(data):
         return Resolved(data, {}, [])
     problems: list[Problem] = []
     values = _declared(data, problems)

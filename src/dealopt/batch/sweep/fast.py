@@ -62,6 +62,64 @@ def _term(deal: CompiledDeal, key: str, t: int) -> CompiledTerm:
     return (deal.seller if key == "seller" else deal.buyer).terms[t]
 
 
+class _Change:
+    """One changed term of a component: its old values over its own issues and where each joint level reads them."""
+
+    def __init__(self, base: CompiledDeal, ci: int, key: str, t: int) -> None:
+        comp = base.components[ci]
+        self.ci, self.key, self.t = ci, key, t
+        self.axis = {issue: a for a, issue in enumerate(comp.issues)}
+        self.ndim = len(comp.shape)
+        small = term_tensor(base, _term(base, key, t), self.axis, self.ndim)
+        self.old = small.ravel()
+        strides = [int(np.prod(small.shape[a + 1 :])) if small.shape[a] > 1 else 0 for a in range(self.ndim)]
+        levels = np.unravel_index(comp.joint, comp.shape)
+        self.at_feasible = sum((lv * st for lv, st in zip(levels, strides) if st), np.zeros(len(comp.joint), np.intp))
+        self._strides = strides
+        self._shape = comp.shape
+
+    def delta(self, deal: CompiledDeal) -> np.ndarray:
+        """New minus old values of the term over its own issues (flat)."""
+        return term_tensor(deal, _term(deal, self.key, self.t), self.axis, self.ndim).ravel() - self.old
+
+    def at_every(self) -> np.ndarray:
+        """Where every joint level (feasible or not) reads the term's values."""
+        levels = np.indices(self._shape, sparse=True)
+        flat = sum((lv * st for lv, st in zip(levels, self._strides) if st), np.zeros(self._shape, np.intp))
+        return np.broadcast_to(flat, self._shape).reshape(-1)
+
+
+class _LazyTables(dict):  # type: ignore[type-arg]
+    """A component's full tables, each computed on first use (the merge engine reads only the feasible ones)."""
+
+    def __init__(self, make: dict[str, Any]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: str) -> np.ndarray:
+        value = self._make[key]()
+        self[key] = value
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._make
+
+    def __iter__(self) -> Any:
+        return iter(self._make)
+
+    def __len__(self) -> int:
+        return len(self._make)
+
+    def keys(self) -> Any:
+        return self._make.keys()
+
+    def items(self) -> Any:
+        return [(k, self[k]) for k in self._make]
+
+    def values(self) -> Any:
+        return [self[k] for k in self._make]
+
+
 class TableSweep:
     """Scenarios that change only utility numbers, probabilities and walk-aways of a base model."""
 
@@ -70,7 +128,8 @@ class TableSweep:
         if not self.base.gridded or any(c.tables is None for c in self.base.components):
             raise ValueError("no fast path: the base model has no tables")
         self.reweigh = bool(self.base.profiles) and any(_PROBABILITY.match(p) for p in paths)
-        self.terms: dict[tuple[str, int], tuple[int, np.ndarray]] = {}  # (key, term) → (component, base tensor)
+        self.changes: list[_Change] = []
+        seen: set[tuple[str, int]] = set()
         for p in paths:
             m = _TERM.match(p)
             if m is None:
@@ -78,47 +137,60 @@ class TableSweep:
             key, t = _key(self.base, m.group(1), m.group(2)), int(m.group(3))
             if key == "buyer" and self.base.profiles:
                 raise ValueError("no fast path: with profiles the buyer's terms are under profiles")
-            if (key, t) not in self.terms:
+            if (key, t) not in seen:
+                seen.add((key, t))
                 term = _term(self.base, key, t)
                 ci = next(n for n, c in enumerate(self.base.components) if term.issues <= set(c.issues))
-                self.terms[(key, t)] = (ci, self._tensor(self.base.components[ci], term))
+                self.changes.append(_Change(self.base, ci, key, t))
+        self._every: dict[tuple[str, int], np.ndarray] = {}
 
-    def _tensor(self, comp: Component, term: CompiledTerm) -> np.ndarray:
-        axis = {issue: a for a, issue in enumerate(comp.issues)}
-        tensor = term_tensor(self.base, term, axis, len(comp.shape))
-        return np.ascontiguousarray(np.broadcast_to(tensor, comp.shape)).reshape(-1)
+    def _every_index(self, change: _Change) -> np.ndarray:
+        key = (change.key, change.t)
+        if key not in self._every:
+            self._every[key] = change.at_every()
+        return self._every[key]
 
     def deal_for(self, model: DealModel) -> CompiledDeal:
         """The scenario's compiled deal, its tables derived from the base tables."""
         deal = compile_model(model)
         comps = list(self.base.components)
-        changed: dict[int, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {}
-        for (key, t), (ci, old) in self.terms.items():
+        weights = {
+            f"profile:{p.name}": p.probability / sum(q.probability for q in deal.profiles) for p in deal.profiles
+        }
+        touched = set(range(len(comps))) if self.reweigh else {c.ci for c in self.changes}
+        for ci in touched:
             comp = comps[ci]
-            tables, ftables = changed.setdefault(ci, (dict(comp.tables or {}), dict(comp.feasible_tables)))
-            delta = self._tensor(comp, _term(deal, key, t)) - old
-            tables[key] = tables[key] + delta
-            ftables[key] = ftables[key] + delta[comp.joint]
-            if key.startswith("profile:") and not self.reweigh:
-                share = self._share(deal, key)
-                tables["buyer"] = tables["buyer"] + share * delta
-                ftables["buyer"] = ftables["buyer"] + share * delta[comp.joint]
-        if self.reweigh:
-            for ci, comp in enumerate(comps):
-                tables, ftables = changed.setdefault(ci, (dict(comp.tables or {}), dict(comp.feasible_tables)))
-                total = sum(p.probability for p in deal.profiles)
-                tables["buyer"] = sum(p.probability / total * tables[f"profile:{p.name}"] for p in deal.profiles)
-                ftables["buyer"] = sum(p.probability / total * ftables[f"profile:{p.name}"] for p in deal.profiles)
-        for ci, (tables, ftables) in changed.items():
-            comps[ci] = comps[ci].with_tables(tables, ftables)
+            deltas = [(c, c.delta(deal)) for c in self.changes if c.ci == ci]
+            feasible = dict(comp.feasible_tables)
+            for c, d in deltas:
+                step = d[c.at_feasible]
+                feasible[c.key] = feasible[c.key] + step
+                if c.key.startswith("profile:") and not self.reweigh:
+                    feasible["buyer"] = feasible["buyer"] + weights[c.key] * step
+            if self.reweigh:
+                feasible["buyer"] = sum(w * feasible[k] for k, w in weights.items())
+            comps[ci] = comp.with_tables(self._full(comp, deltas, weights), feasible)
         deal.__dict__["components"] = tuple(comps)  # a frozen dataclass: set as cached_property does
         return deal
 
-    @staticmethod
-    def _share(deal: CompiledDeal, key: str) -> float:
-        name = key.split(":", 1)[1]
-        total = sum(p.probability for p in deal.profiles)
-        return next(p.probability for p in deal.profiles if p.name == name) / total
+    def _full(self, comp: Component, deltas: list[tuple[_Change, np.ndarray]], weights: dict[str, float]) -> Any:
+        base = comp.tables or {}
+
+        def make(key: str) -> Any:
+            def build() -> np.ndarray:
+                if key == "buyer" and self.reweigh:
+                    return sum(w * tables[k] for k, w in weights.items())
+                out = base[key]
+                for c, d in deltas:
+                    if c.key == key or (key == "buyer" and c.key in weights):
+                        scale = weights[c.key] if key == "buyer" else 1.0
+                        out = out + scale * d[self._every_index(c)]
+                return out
+
+            return build
+
+        tables = _LazyTables({k: make(k) for k in base})
+        return tables
 
 
 def table_sweep(base: DealModel, paths: list[str]) -> TableSweep | None:

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from dealopt.batch.sweep.fast import kind_of_sweep, table_sweep, walk_away_engine
-from dealopt.batch.sweep.targets import Target, scenario_model
+from dealopt.batch.sweep.targets import Target, base_data, scenario_model
 from dealopt.errors import DealoptError
 from dealopt.model.schema import CategoricalIssue, DealModel, IntegerIssue, OrdinalIssue
 
@@ -56,12 +56,13 @@ def solve_chunk(job: Job) -> list[dict[str, Any]]:
 
     engine, tables = _solver(job)
     issues = list(job.base.issues)
+    plain = base_data(job.data)
     out = []
     for row in job.rows:
         values = {k: v for k, v in row.items() if k != "scenario"}
         rec: dict[str, Any] = {"scenario": row["scenario"], **values}
         try:
-            model = scenario_model(job.data, list(job.targets), values, f"scenario {row['scenario']}")
+            model = scenario_model(plain, list(job.targets), values, f"scenario {row['scenario']}")
             res = frontier(tables.deal_for(model) if tables is not None else model, engine)
         except DealoptError as exc:
             rec["error"] = str(exc).splitlines()[0]

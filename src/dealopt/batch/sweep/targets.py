@@ -13,14 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dealopt.batch.paths import PathError, get_path, parse_path, set_path
+from dealopt.batch.paths import PathError, get_path, parse_path
 from dealopt.batch.sweep.spec import SweepSpec
 from dealopt.errors import DealoptError, ModelError
 from dealopt.model.loading import model_from_data
 from dealopt.model.parameters import resolve_parameters, with_references
 from dealopt.model.schema import DealModel
 
-__all__ = ["Target", "model_data", "resolve_targets", "scenario_model"]
+__all__ = ["Target", "base_data", "model_data", "resolve_targets", "scenario_model"]
 
 _PROFILE_PROBABILITY = re.compile(r"^parties\.buyer\.profiles\[(\d+)\]\.probability$")
 
@@ -32,6 +32,7 @@ class Target:
     name: str
     parameter: bool
     paths: tuple[str, ...]  # where the numbers it sets are, in the resolved data
+    keys: tuple[tuple[tuple[Any, ...], int], ...]  # for each: the keys that reach it, and the sign of the value
     normalize: int | None = None  # the profile whose probability it is, when normalized
 
 
@@ -39,6 +40,30 @@ def model_data(model: DealModel) -> dict[str, Any]:
     """The model's file data with every parameter use written as ``$name`` again."""
     data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     return with_references(data, model.parameter_uses) if model.parameter_uses else data
+
+
+def _keys(plain: Any, path: str) -> tuple[Any, ...]:
+    """The mapping keys and list positions of ``path`` as ``plain`` spells them (the last may be missing)."""
+    out: list[Any] = []
+    node = plain
+    for part in parse_path(path):
+        if isinstance(node, list):
+            key: Any = part
+        else:
+            key = next((k for k in node if k == part or str(k) == str(part)), part)
+        out.append(key)
+        node = node[key] if isinstance(node, list) or key in node else None
+    return tuple(out)
+
+
+def _set(node: Any, keys: tuple[Any, ...], value: float) -> Any:
+    """A copy of ``node`` with ``value`` at ``keys``; only the containers on the way are copied."""
+    if not keys:
+        return value
+    head, rest = keys[0], keys[1:]
+    new = list(node) if isinstance(node, list) else dict(node)
+    new[head] = _set(node[head], rest, value) if rest else value
+    return new
 
 
 def _resolved(data: dict[str, Any]) -> dict[str, Any]:
@@ -61,11 +86,11 @@ def _path_target(plain: dict[str, Any], key: str) -> Target:
             except PathError:
                 raise exc from None
             if isinstance(parent, dict):
-                return Target(key, False, (key,))  # left out of the file: the sweep sets it
+                return Target(key, False, (key,), ((_keys(plain, key), 1),))  # left out of the file: the sweep sets it
         raise
     if isinstance(current, bool) or not isinstance(current, (int, float)):
         raise PathError(f"{key}: holds {current!r}, not a number; expected the path of a number")
-    return Target(key, False, (key,))
+    return Target(key, False, (key,), ((_keys(plain, key), 1),))
 
 
 def _unknown(key: str, names: list[str]) -> PathError:
@@ -83,7 +108,8 @@ def resolve_targets(model: DealModel, spec: SweepSpec) -> list[Target]:
     targets = []
     for key, how in spec.vary.items():
         if key in uses:
-            target = Target(key, True, tuple(u.path for u in uses[key]))
+            paths = tuple(u.path for u in uses[key])
+            target = Target(key, True, paths, tuple((_keys(plain, p), u.sign) for p, u in zip(paths, uses[key])))
         elif "." not in key and "[" not in key and key not in plain:
             raise _unknown(key, names)
         else:
@@ -112,32 +138,36 @@ def _normalized(model: DealModel, target: Target, bounds: tuple[float, float]) -
     low, high = bounds
     if low < 0 or high > 1:
         raise PathError(f"{target.name}: values from {low:g} to {high:g}; expected probabilities in [0, 1]")
-    return Target(target.name, target.parameter, target.paths, int(found[0].group(1)))
+    return Target(target.name, target.parameter, target.paths, target.keys, int(found[0].group(1)))
 
 
-def _normalize(plain: dict[str, Any], k: int) -> None:
+def _normalize(plain: dict[str, Any], k: int) -> dict[str, Any]:
     profiles = plain["parties"]["buyer"]["profiles"]
     p_k = float(profiles[k]["probability"])
     rest = sum(float(p["probability"]) for j, p in enumerate(profiles) if j != k)
     if rest <= 0:
         if p_k < 1:
             raise DealoptError(f"normalize: the other profiles have probability 0; cannot scale them to {1 - p_k:g}")
-        return
+        return plain
     for j, p in enumerate(profiles):
         if j != k:
-            p["probability"] = float(p["probability"]) * (1.0 - p_k) / rest
+            plain = _set(
+                plain, ("parties", "buyer", "profiles", j, "probability"), p["probability"] * (1.0 - p_k) / rest
+            )
+    return plain
 
 
-def scenario_model(data: dict[str, Any], targets: list[Target], values: dict[str, float], source: str) -> DealModel:
-    """The model of one scenario (``data`` from :func:`model_data` is not changed)."""
-    params = {t.name: values[t.name] for t in targets if t.parameter}
-    if params:
-        data = {**data, "parameters": {**data.get("parameters", {}), **params}}
-    plain = _resolved(data)  # a fresh structure: safe to change
+def base_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The base model's data with every ``$name`` resolved (shared by the scenarios, never changed)."""
+    return _resolved(data)
+
+
+def scenario_model(plain: dict[str, Any], targets: list[Target], values: dict[str, float], source: str) -> DealModel:
+    """The model of one scenario from :func:`base_data` (which is not changed: changed paths are copied)."""
     for t in targets:
-        if not t.parameter:
-            set_path(plain, t.name, values[t.name])
+        for keys, sign in t.keys:
+            plain = _set(plain, keys, sign * values[t.name])
     for t in targets:
         if t.normalize is not None:
-            _normalize(plain, t.normalize)
+            plain = _normalize(plain, t.normalize)
     return model_from_data(plain, source=source)
