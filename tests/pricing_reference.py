@@ -130,7 +130,8 @@ def levels_of(model: DealModel, issue: str) -> list[Any]:
     if isinstance(spec, CategoricalIssue):
         return list(spec.options)
     levels = issue_levels(spec)
-    assert levels is not None
+    if levels is None:  # continuous without step: any value in range; a few off any grid
+        levels = np.linspace(float(spec.min), float(spec.max), 9)[1:-1] + 0.137
     return [int(x) if float(x).is_integer() else float(x) for x in levels]
 
 

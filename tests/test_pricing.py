@@ -96,6 +96,37 @@ policy:
 """
 
 
+# A continuous issue besides the price (no step): rows are priced term by term, not from tables.
+HOURS = """
+format: dealopt/1
+name: support-hours
+currency: EUR
+issues:
+  rate:   {kind: continuous, min: 80, max: 160}
+  hours:  {kind: continuous, min: 10, max: 90}
+  tier:   {kind: categorical, options: [remote, onsite]}
+parties:
+  seller:
+    walk_away: 500
+    utility:
+      - of: [rate, hours]
+      - coef: -70
+        of: [hours]
+      - of: [{tier: {remote: 0, onsite: -900}}]
+  buyer:
+    walk_away: 0
+    utility:
+      - of: [{hours: {piecewise: [[10, 2000], [50, 7000], [90, 9000]]}}]
+      - coef: -1
+        of: [rate, hours]
+      - of: [{tier: {remote: 0, onsite: 2500}}]
+policy:
+  price_issue: rate
+  list_price: 160
+  approval_tiers: [{above_discount_pct: 25, approver: team_lead}]
+"""
+
+
 def _tiers_model() -> str:
     """The SaaS example with three approval tiers and a seller share of 0.7."""
     text = (MODELS / "saas-renewal.yaml").read_text()
@@ -116,6 +147,7 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (d / f.name).write_text(f.read_text())
     (d / "tiered.yaml").write_text(TIERED)
     (d / "curved.yaml").write_text(CURVED)
+    (d / "support-hours.yaml").write_text(HOURS)
     (d / "saas-tiers.yaml").write_text(_tiers_model().replace("name: saas-renewal", "name: saas-tiers"))
     return d
 
@@ -268,7 +300,7 @@ def test_example_models_match_the_reference(models_dir: Path, path: Path) -> Non
     assert counts.get("adds", 0) >= 5, counts
 
 
-@pytest.mark.parametrize("name", ["tiered", "curved", "saas-tiers"])
+@pytest.mark.parametrize("name", ["tiered", "curved", "saas-tiers", "support-hours"])
 def test_numerical_path_tiers_and_value_share_match_the_reference(models_dir: Path, name: str) -> None:
     frame = random_rows(models_dir / f"{name}.yaml", name, 30, seed=7)
     out = price_variants(frame, models_dir).to_frame()

@@ -76,18 +76,29 @@ class Outputs:
     approvers: list[str]
     error: np.ndarray  # str or None
     kinds: dict[str, str] = field(default_factory=dict)  # input column → the kind of its issue
+    arrow: dict[str, pa.Array] = field(default_factory=dict, repr=False)  # input columns read as Arrow
 
     @staticmethod
-    def empty(n: int) -> Outputs:
-        """``n`` rows with every column empty."""
+    def unset(n: int) -> Outputs:
+        """``n`` rows, their values not set yet (see :meth:`clear`); errors are None."""
         return Outputs(
-            {c: np.full(n, np.nan) for c in FLOAT_COLUMNS},
-            {c: np.zeros(n, dtype=bool) for c in BOOL_COLUMNS},
-            {c: np.ones(n, dtype=bool) for c in BOOL_COLUMNS},
-            np.full(n, -1, dtype=np.int32),
+            {c: np.empty(n) for c in FLOAT_COLUMNS},
+            {c: np.empty(n, dtype=bool) for c in BOOL_COLUMNS},
+            {c: np.empty(n, dtype=bool) for c in BOOL_COLUMNS},
+            np.empty(n, dtype=np.int32),
             ["none"],
-            np.full(n, None, dtype=object),
+            np.empty(n, dtype=object),  # None throughout
         )
+
+    def clear(self) -> None:
+        """Every column empty (in place)."""
+        for v in self.floats.values():
+            v.fill(np.nan)
+        for v in self.bools.values():
+            v.fill(False)
+        for v in self.bool_null.values():
+            v.fill(True)
+        self.approval.fill(-1)
 
     def rows(self, start: int, stop: int) -> Outputs:
         """A view of rows ``start:stop``: writing into it writes into these arrays (approvers and kinds shared)."""
@@ -134,11 +145,11 @@ class Outputs:
         """Typed pandas columns: nullable floats and booleans, a categorical approver, string errors."""
         out: dict[str, pd.api.extensions.ExtensionArray] = {}
         for c in OUTPUT_COLUMNS:
-            if c in FLOAT_COLUMNS:
+            if c in FLOAT_COLUMNS:  # the arrays are ours: no copies (values under the mask are ignored)
                 v = self.floats[c]
-                out[c] = pd.arrays.FloatingArray(np.where(np.isnan(v), 0.0, v), np.isnan(v))
+                out[c] = pd.arrays.FloatingArray(v, np.isnan(v))
             elif c in BOOL_COLUMNS:
-                out[c] = pd.arrays.BooleanArray(self.bools[c], self.bool_null[c].copy())
+                out[c] = pd.arrays.BooleanArray(self.bools[c], self.bool_null[c])
             elif c == "approval":
                 out[c] = pd.Categorical.from_codes(self.approval, categories=self.approvers)
             else:
@@ -205,7 +216,7 @@ def price_columns(
     n: int, columns: list[str], column: Callable[[str], Col], models_dir: Path, cwd: Path, first_row: int
 ) -> Outputs:
     """The output columns of ``n`` rows (in blocks); rows are numbered from ``first_row`` in messages."""
-    out = Outputs.empty(n)
+    out = Outputs.unset(n)  # each block clears its rows first: memory is touched a block at a time
     whole: dict[str, Col] = {}
 
     def full(c: str) -> Col:
@@ -217,6 +228,7 @@ def price_columns(
         e = min(n, s + ROWS_AT_ONCE)
         block = (lambda c: full(c)) if e - s == n else (lambda c, a=s, b=e: full(c).slice(a, b))
         _price_block(out.rows(s, e), columns, block, models_dir, cwd, first_row + s)
+    out.arrow = {c: col.arrow for c, col in whole.items()}
     return out
 
 
@@ -224,6 +236,7 @@ def _price_block(
     out: Outputs, columns: list[str], column: Callable[[str], Col], models_dir: Path, cwd: Path, first_row: int
 ) -> None:
     """Fill ``out`` (a view of some rows) with their output columns."""
+    out.clear()
     n = len(out.error)
     cache: dict[str, Col] = {}
 

@@ -29,7 +29,9 @@ def _counts(frame: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def typed_issue_columns(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+def typed_issue_columns(
+    frame: pd.DataFrame, kinds: dict[str, str], arrow: dict[str, pa.Array] | None = None
+) -> pd.DataFrame:
     """``base.ISSUE`` / ``variant.ISSUE`` columns typed by their issue: Int64, Float64 or category.
 
     A column whose cells do not all fit (a bad row's text, issues of different kinds in
@@ -39,20 +41,20 @@ def typed_issue_columns(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFr
     for col, kind in kinds.items():
         if col not in out.columns or kind == "mixed":
             continue
-        typed = _typed(out[col], kind)
+        typed = _typed(out[col], kind, (arrow or {}).get(col))
         if typed is not None:
             out[col] = typed
     return out
 
 
-def _typed(series: pd.Series, kind: str) -> pd.Series | None:
-    """The column as its issue's type, or None when some cell does not fit."""
+def _typed(series: pd.Series, kind: str, arrow: pa.Array | None = None) -> pd.Series | None:
+    """The column as its issue's type (``arrow``: the same cells, already read), or None when some cell does not fit."""
     dtype = series.dtype
     try:
         if kind == "categorical":
             if isinstance(dtype, pd.CategoricalDtype):
                 return series
-            arr = pa.array(series, from_pandas=True)
+            arr = arrow if arrow is not None else pa.array(series, from_pandas=True)
             encoded = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
             codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             cats = pd.Categorical.from_codes(codes, categories=encoded.dictionary.to_pylist())
