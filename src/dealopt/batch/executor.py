@@ -104,9 +104,32 @@ class Executor:
 
 #: glibc settings for local workers. Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which also fixes
 #: glibc's mmap threshold at 128 KiB: every temporary array larger than that is mapped and unmapped per
-#: operation. Batch work makes many such arrays; keeping them on the heap (and trimming it only past
-#: 64 MiB) gives the workers the speed of a plain process.
-WORKER_HEAP = {"MALLOC_MMAP_THRESHOLD_": 32 << 20, "MALLOC_TRIM_THRESHOLD_": 64 << 20}
+#: operation. Batch work makes many such arrays; keeping them on the heap (trimming it only past
+#: 256 MiB of free memory) gives the workers the speed of a plain process.
+WORKER_HEAP = {"MALLOC_MMAP_THRESHOLD_": 32 << 20, "MALLOC_TRIM_THRESHOLD_": 256 << 20}
+
+
+@contextmanager
+def _worker_environment(values: dict[str, int]) -> Iterator[None]:
+    """Workers started inside get ``values`` in their environment before they start (as Dask's own settings).
+
+    A nanny prefers a variable already in this process's environment to its configuration, and puts its
+    own there: set ours for the start, and leave the environment as it was afterwards.
+    """
+    import dask
+
+    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **values}
+    saved = {k: os.environ.get(k) for k in environ}
+    os.environ.update({k: str(v) for k, v in environ.items()})
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 class DaskExecutor(Executor):
@@ -121,10 +144,7 @@ class DaskExecutor(Executor):
                 self._client = Client(scheduler, timeout="10s")
                 self.where = f"Dask cluster at {scheduler}"
             else:
-                import dask
-
-                environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_HEAP}
-                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                with _worker_environment(WORKER_HEAP):
                     self._cluster = LocalCluster(
                         n_workers=workers,
                         threads_per_worker=1,
