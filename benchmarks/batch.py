@@ -9,6 +9,8 @@ Run: python benchmarks/batch.py [--rows N] [--loop-rows N] [--dask-rows N] [--sc
     worker processes (started beforehand; its start-up time is shown apart).
 (c) a 10,000-scenario sweep of every named parameter of each example model at once (uniform draws
     ±10 % around the model's values; one profile probability, normalized), on 2 Dask workers.
+(d) with --heap: 2 Dask workers started with Dask's default environment (MALLOC_TRIM_THRESHOLD_=65536)
+    or with dealopt's WORKER_HEAP, each with and without the ctypes mallopt tweak the workers used to apply.
 
 Targets: (a) ≥ 2 M rows/s and ≥ 100× the loop; (b) ≥ 1.6×; (c) < 60 s per model. The machine may be
 shared: the load average is printed with every figure; measure again when it is quiet.
@@ -292,6 +294,55 @@ def dask_section(rows: int, workers: int = 2, part_rows: int = 125_000, repeats:
     return {"one": rows / t_one, "dask": rows / t_many, "ratio": ratio, "cpu_one": cpu_one, "cpu_many": cpu_many}
 
 
+def _mallopt() -> None:
+    """The ctypes tweak the workers used to apply: glibc's trim threshold 256 MiB, mmap threshold 32 MiB."""
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD
+    libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+
+
+def heap_section(rows: int, part_rows: int = 125_000, repeats: int = 3) -> dict[str, float]:
+    """(d) 2 Dask workers with Dask's default environment or with WORKER_HEAP, each with and without the ctypes tweak."""
+    import dealopt.batch.executor as ex_module
+
+    tmp = Path(tempfile.mkdtemp(prefix="dealopt-heap-"))
+    out: dict[str, float] = {}
+    saved = dict(ex_module.WORKER_HEAP)
+    try:
+        src = tmp / "quotes"
+        src.mkdir()
+        table = pa.Table.from_pandas(saas_quotes(rows, seed=1), preserve_index=False)
+        for k, s in enumerate(range(0, rows, part_rows)):
+            pq.write_table(table.slice(s, part_rows), src / f"part-{k:04d}.parquet")
+        print(f"(d) glibc heap settings of 2 Dask workers, {rows:,} rows (best of {repeats})")
+        for label, heap in (("Dask's default environment", {"MALLOC_TRIM_THRESHOLD_": 65536}), ("WORKER_HEAP", saved)):
+            ex_module.WORKER_HEAP.clear()
+            ex_module.WORKER_HEAP.update(heap)
+            with executor(workers=2) as ex:
+                ex.client.run(warm_up, str(MODELS))
+                for tweak in (False, True):
+                    if tweak:
+                        ex.client.run(_mallopt)
+                    best, loads = float("inf"), []
+                    for _ in range(repeats):
+                        loads.append(os.getloadavg()[0])
+                        t = time.perf_counter()
+                        price_variants_file(
+                            src, str(tmp / "o") + "/", MODELS, quiet=True, chunk_rows=part_rows, run_on=ex
+                        )
+                        best = min(best, time.perf_counter() - t)
+                    name = label + (" + ctypes mallopt" if tweak else "")
+                    out[name] = rows / best
+                    print(f"    {name:45s} {rows / best:>10,.0f} rows/s  (load {min(loads):.2f}–{max(loads):.2f})")
+    finally:
+        ex_module.WORKER_HEAP.clear()
+        ex_module.WORKER_HEAP.update(saved)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 def warm_up(models: str) -> None:
     """Import the pricing code and load the SaaS model in this process (run on every Dask worker)."""
     from dealopt.batch.pricing import price_variants
@@ -354,6 +405,7 @@ def main() -> None:
     parser.add_argument("--skip-pricing", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-sweeps", action="store_true")
+    parser.add_argument("--heap", action="store_true", help="also compare the workers' glibc heap settings")
     args = parser.parse_args()
     if not args.skip_pricing:
         price_variants_section(args.rows, args.loop_rows)
@@ -361,6 +413,8 @@ def main() -> None:
         dask_section(args.dask_rows)
     if not args.skip_sweeps:
         sweep_section(args.scenarios, args.sweep_workers or None)
+    if args.heap:
+        heap_section(min(args.dask_rows, 1_000_000))
 
 
 if __name__ == "__main__":
