@@ -195,9 +195,11 @@ def price_variants_section(rows: int, loop_rows: int) -> dict[str, float]:
     errors = int(out["error"].notna().sum())
 
     sub = frame.head(loop_rows)
-    t = time.perf_counter()
-    loop = per_row_loop(model, deal, sub)
-    t_loop = time.perf_counter() - t
+    t_loop = float("inf")
+    for _ in range(3):  # best of 3, as the vectorized run is best of 5
+        t = time.perf_counter()
+        loop = per_row_loop(model, deal, sub)
+        t_loop = min(t_loop, time.perf_counter() - t)
     rate_loop = len(sub) / t_loop
     got = out.head(loop_rows)
     numbers = [
@@ -227,7 +229,7 @@ def price_variants_section(rows: int, loop_rows: int) -> dict[str, float]:
     print(f"(a) price-variants on {SAAS.name}: {rows:,} rows, {errors:,} error rows, every output column")
     print(f"    in process (DataFrame)   : {rate:>12,.0f} rows/s  ({best:.2f} s, best of 5; {at})")
     print(
-        f"    per-row Python loop      : {rate_loop:>12,.0f} rows/s  ({loop_rows:,} rows in {t_loop:.2f} s; same columns, checked equal)"
+        f"    per-row Python loop      : {rate_loop:>12,.0f} rows/s  ({loop_rows:,} rows in {t_loop:.2f} s, best of 3; same columns, checked equal)"
     )
     print(f"    ratio                    : {fmt_ratio(rate / rate_loop):>12}")
     print(f"    file to file (Parquet)   : {rows / t_file:>12,.0f} rows/s  ({t_file:.2f} s, read + price + write)")

@@ -46,7 +46,7 @@ class _FrameTask:
 
 def _run_frame_task(task: _FrameTask) -> Outputs:
     out = price_frame(task.frame, Path(task.models_dir), Path(task.cwd), task.first_row)
-    out.arrow = {}  # the input is the caller's: do not send it back
+    out.arrow, out.codes = {}, None  # the input is the caller's: do not send it back
     return out
 
 
@@ -96,7 +96,8 @@ def price_variants(
             where = ex.where
         outputs = Outputs.concat(parts) if parts else price_frame(base, mdir, Path(cwd), 1)
     added = pd.DataFrame(outputs.to_pandas(), index=base.index, copy=False)
-    frame = pd.concat([typed_issue_columns(base, outputs.kinds, outputs.arrow), added], axis=1)
+    typed = typed_issue_columns(base, outputs.kinds, outputs.arrow, outputs.categorical())
+    frame = pd.concat([typed, added], axis=1)
     return PricedVariants(frame, time.perf_counter() - t0, where)
 
 

@@ -99,9 +99,10 @@ class Col:
     def empty(self) -> np.ndarray:
         """Cells that count as empty: null, NaN or ''."""
         arr = self.arrow
-        out = arr.is_null(nan_is_null=pa.types.is_floating(arr.type))
         if self.is_text:
-            out = pc.or_(out, pc.fill_null(pc.equal(arr, ""), False))
+            out = pc.fill_null(pc.equal(arr, ""), True)
+        else:
+            out = arr.is_null(nan_is_null=pa.types.is_floating(arr.type))
         return out.to_numpy(zero_copy_only=False)
 
     def numbers(self) -> np.ndarray:

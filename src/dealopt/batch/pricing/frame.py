@@ -77,6 +77,8 @@ class Outputs:
     error: np.ndarray  # str or None
     kinds: dict[str, str] = field(default_factory=dict)  # input column → the kind of its issue
     arrow: dict[str, pa.Array] = field(default_factory=dict, repr=False)  # input columns read as Arrow
+    codes: _CodeBook | None = field(default=None, repr=False)  # categorical input columns' option codes
+    offset: int = 0  # where these rows start in ``codes``
 
     @staticmethod
     def unset(n: int) -> Outputs:
@@ -88,7 +90,20 @@ class Outputs:
             np.empty(n, dtype=np.int32),
             ["none"],
             np.empty(n, dtype=object),  # None throughout
+            codes=_CodeBook(n),
         )
+
+    def note_codes(self, rows: np.ndarray | slice, n: int, codes: dict[str, tuple[np.ndarray, tuple, bool]]) -> None:
+        """Keep a model group's categorical codes (``rows`` of these rows; ``n`` of them)."""
+        if self.codes is None:
+            return
+        where = np.arange(self.offset, self.offset + n) if isinstance(rows, slice) else rows + self.offset
+        for col, (values, labels, ok) in codes.items():
+            self.codes.add(col, where, values, labels, ok)
+
+    def categorical(self) -> dict[str, pd.Categorical]:
+        """The categorical input columns rebuilt from their codes, where every row was read as an option."""
+        return self.codes.categoricals() if self.codes is not None else {}
 
     def clear(self) -> None:
         """Every column empty (in place)."""
@@ -110,6 +125,9 @@ class Outputs:
             self.approvers,
             self.error[start:stop],
             self.kinds,
+            self.arrow,
+            self.codes,
+            self.offset + start,
         )
 
     @staticmethod
@@ -177,6 +195,39 @@ class Outputs:
             else:
                 out.append(self._errors_arrow())
         return out
+
+
+class _CodeBook:
+    """Option codes of categorical input columns over all rows, kept while pricing reads them.
+
+    A column can be rebuilt from its codes only when every row was read against the same options and
+    every non-empty cell was one of them; otherwise it is typed from its values.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.codes: dict[str, np.ndarray] = {}
+        self.labels: dict[str, tuple] = {}
+        self.covered: dict[str, int] = {}
+        self.unusable: set[str] = set()
+
+    def add(self, col: str, rows: np.ndarray, values: np.ndarray, labels: tuple, ok: bool) -> None:
+        if col in self.unusable:
+            return
+        if not ok or self.labels.setdefault(col, labels) != labels:
+            self.unusable.add(col)
+            return
+        if col not in self.codes:
+            self.codes[col] = np.full(self.n, -1, dtype=np.int32)
+        self.codes[col][rows] = values
+        self.covered[col] = self.covered.get(col, 0) + len(rows)
+
+    def categoricals(self) -> dict[str, pd.Categorical]:
+        return {
+            col: pd.Categorical.from_codes(codes, categories=list(self.labels[col]), validate=False)
+            for col, codes in self.codes.items()
+            if col not in self.unusable and self.covered.get(col) == self.n
+        }
 
 
 def _code(names: list[str], name: str) -> int:
@@ -282,16 +333,17 @@ def _price_block(
                 picked[col] = c.take(rows)
             return picked[col]
 
-        priced, feasible, group_errors = price_group(pm, get, columns, len(rows))
+        group = price_group(pm, get, columns, len(rows))
         at: np.ndarray | slice = slice(None) if whole_group else rows
-        fresh = group_errors.bad & ~bad[at]
-        errors[np.flatnonzero(fresh) if whole_group else rows[fresh]] = group_errors.messages[fresh]
-        bad[at] |= group_errors.bad
-        if priced is None or isinstance(pm, str):
+        fresh = group.errors.bad & ~bad[at]
+        errors[np.flatnonzero(fresh) if whole_group else rows[fresh]] = group.errors.messages[fresh]
+        bad[at] |= group.errors.bad
+        out.note_codes(at, len(rows), group.codes)
+        if group.priced is None or isinstance(pm, str):
             continue
         tier_codes = np.array([_code(out.approvers, a) for a in ("none", *pm.tier_names)], dtype=np.int32)
-        assert feasible is not None
-        _fill(out, at, priced, feasible, tier_codes)
+        assert group.feasible is not None
+        _fill(out, at, group.priced, group.feasible, tier_codes)
         for issue in pm.deal.issues:
             for prefix in ("base.", "variant."):
                 col = prefix + issue.name

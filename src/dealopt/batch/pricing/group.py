@@ -16,7 +16,7 @@ from dealopt.batch.pricing.rows import RowErrors, violated
 from dealopt.batch.pricing.suggest import Priced, finish
 from dealopt.model.compiled import expected_level
 
-__all__ = ["Levels", "price_group"]
+__all__ = ["Codes", "Group", "Levels", "price_group"]
 
 
 @dataclass
@@ -37,12 +37,19 @@ class Levels:
         return self._combo
 
 
-def _read(pm: PricingModel, get: Callable[[str], Col | None], columns: Sequence[str], n: int, errors: RowErrors):
-    """Base and variant levels of every issue; problems go to ``errors`` (base ones first)."""
+#: A categorical column's option codes (-1: empty or no option), its options, and whether every given cell is one.
+Codes = tuple[np.ndarray, tuple[str, ...], bool]
+
+
+def _read(
+    pm: PricingModel, get: Callable[[str], Col | None], columns: Sequence[str], n: int, errors: RowErrors
+) -> tuple[Levels, Levels, dict[str, Codes]]:
+    """Base and variant levels of every issue, and the codes of categorical columns; problems go to ``errors``."""
     deal, price = pm.deal, pm.price
     assert price is not None and price.lo is not None and price.hi is not None
     base = Levels([], [])
     variant = Levels([], [])
+    codes: dict[str, Codes] = {}
     later: list[tuple[np.ndarray, Callable[[int], str]]] = []
     for issue in deal.issues:
         is_price = issue.index == price.index
@@ -57,9 +64,15 @@ def _read(pm: PricingModel, get: Callable[[str], Col | None], columns: Sequence[
         errors.flag(cells.bad, lambda j, col=col, why=cells.why: f"{col}: {why(j)}")
         base.value.append(cells.value)
         base.index.append(cells.index)
+        categorical = issue.kind == "categorical"
+        if categorical:
+            codes[col] = (cells.index, issue.labels, not cells.bad.any())
         vcol = f"variant.{issue.name}"
         vraw = get(vcol)
         given = np.flatnonzero(~vraw.empty()) if vraw is not None else np.zeros(0, dtype=np.int64)
+        if categorical and vraw is not None:
+            vcodes = np.full(n, -1, dtype=np.int64)
+            codes[vcol] = (vcodes, issue.labels, True)
         if vraw is None or len(given) == 0 or is_price:
             if vraw is not None and len(given) and is_price:
                 mask = np.zeros(n, dtype=bool)
@@ -78,6 +91,9 @@ def _read(pm: PricingModel, get: Callable[[str], Col | None], columns: Sequence[
         vc = parse_cells(issue, vraw.take(given), False)  # only the cells given (variant columns are mostly empty)
         value, index = cells.value.copy(), cells.index.copy()
         value[given], index[given] = vc.value, vc.index
+        if categorical:
+            vcodes[given] = vc.index
+            codes[vcol] = (vcodes, issue.labels, not vc.bad.any())
         bad = np.zeros(n, dtype=bool)
         bad[given] = vc.bad
         later.append(
@@ -100,7 +116,7 @@ def _read(pm: PricingModel, get: Callable[[str], Col | None], columns: Sequence[
                     f"expected an empty cell (its issues: {names})"
                 ),
             )
-    return base, variant
+    return base, variant, codes
 
 
 def _check_constraints(pm: PricingModel, base: Levels, variant: Levels, errors: RowErrors) -> None:
@@ -155,17 +171,26 @@ def _feasible_at(pm: PricingModel, variant: Levels, price: np.ndarray) -> np.nda
     return ok
 
 
-def price_group(
-    pm: PricingModel | str, get: Callable[[str], Col | None], columns: Sequence[str], n: int
-) -> tuple[Priced | None, np.ndarray | None, RowErrors]:
-    """Price the rows of one model: (every column, whether the suggestion keeps the price constraints, errors)."""
+@dataclass
+class Group:
+    """A model group priced: every column (None when the model cannot be used), price-constraint feasibility,
+    the rows' errors and the codes of its categorical columns."""
+
+    priced: Priced | None
+    feasible: np.ndarray | None
+    errors: RowErrors
+    codes: dict[str, Codes]
+
+
+def price_group(pm: PricingModel | str, get: Callable[[str], Col | None], columns: Sequence[str], n: int) -> Group:
+    """Price the rows of one model: parse, check, compute."""
     errors = RowErrors(n)
     if isinstance(pm, str) or pm.problem is not None:
         errors.all(pm if isinstance(pm, str) else str(pm.problem))
-        return None, None, errors
+        return Group(None, None, errors, {})
     assert pm.price is not None
     k = pm.price.index
-    base, variant = _read(pm, get, columns, n, errors)
+    base, variant, codes = _read(pm, get, columns, n, errors)
     _check_constraints(pm, base, variant, errors)
     profiles = [f"profile:{i}" for i in range(len(pm.deal.profiles))]
     with np.errstate(all="ignore"):
@@ -182,7 +207,7 @@ def price_group(
             part = finish(pm, key, sub[0], sub[1], (u0_s[good], u0_b[good]), sub[2:])
             priced = _scatter(part, good, n)
         feasible = _feasible_at(pm, variant, priced.suggested)
-    return priced, feasible, errors
+    return Group(priced, feasible, errors, codes)
 
 
 def _scatter(part: Priced, rows: np.ndarray, n: int) -> Priced:

@@ -30,7 +30,10 @@ def _counts(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def typed_issue_columns(
-    frame: pd.DataFrame, kinds: dict[str, str], arrow: dict[str, pa.Array] | None = None
+    frame: pd.DataFrame,
+    kinds: dict[str, str],
+    arrow: dict[str, pa.Array] | None = None,
+    categorical: dict[str, pd.Categorical] | None = None,
 ) -> pd.DataFrame:
     """``base.ISSUE`` / ``variant.ISSUE`` columns typed by their issue: Int64, Float64 or category.
 
@@ -40,6 +43,10 @@ def typed_issue_columns(
     out = frame.copy(deep=False)
     for col, kind in kinds.items():
         if col not in out.columns or kind == "mixed":
+            continue
+        known = (categorical or {}).get(col)
+        if kind == "categorical" and known is not None:  # rebuilt from the codes read while pricing
+            out[col] = pd.Series(known, index=out.index, name=out[col].name)
             continue
         typed = _typed(out[col], kind, (arrow or {}).get(col))
         if typed is not None:

@@ -54,43 +54,42 @@ def _digits(step: float) -> int:
 
 
 def round_to_step(p: np.ndarray, lo: float, step: float, how: str) -> np.ndarray:
-    """``p`` on the grid lo + k·step: ``nearest``, ``up`` or ``down`` (a price within 1e-9 of a level is on it)."""
+    """``p`` on the grid lo + k·step: ``nearest``, ``up`` or ``down`` (a price within 1e-9 steps of a level is on it)."""
     k = (p - lo) / step
-    eps = TOL * np.maximum(1.0, np.abs(k))
     if how == "nearest":
         k = np.rint(k)
     elif how == "up":
-        k = np.ceil(k - eps)
+        k = np.ceil(k - TOL)
     else:
-        k = np.floor(k + eps)
+        k = np.floor(k + TOL)
     return np.round(lo + k * step, _digits(step))
 
 
 def _suggest(pm: PricingModel, key: KeyPrices, adds: np.ndarray, loses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The suggested price and whether the floor raised it."""
-    assert pm.price is not None and pm.price.lo is not None
+    assert pm.price is not None and pm.price.lo is not None and pm.price.hi is not None
+    lo = pm.price.lo
+    ptol = TOL * max(1.0, abs(lo), abs(pm.price.hi))  # prices are compared to within a billionth of the range
     p_s, p_b, floor = key.break_even, key.buyer_break_even, key.floor
     target = np.where(adds, key.split, p_s)  # no break-even and no value added: no suggestion
     low = np.fmax(p_s, floor)  # NaN only where both are
-    tol = TOL * np.maximum(1.0, np.abs(target))
-    below = ~np.isnan(floor) & (floor > target + tol) & ~np.isnan(target)
-    raised = np.where(low > target + tol, low, target)
-    lo = pm.price.lo
-    high = np.where(np.isnan(p_b) | ~adds, np.inf, p_b)
-    lo_ok = np.where(np.isnan(low), -np.inf, low - TOL * np.maximum(1.0, np.abs(low)))
-    hi_ok = high + TOL * np.maximum(1.0, np.abs(np.where(np.isinf(high), 0.0, high)))
-    hi_ok = np.where(raised > hi_ok, np.inf, hi_ok)  # a floor above the buyer's break-even still rounds up
+    below = floor > target + ptol  # False where either is NaN
+    raised = np.where(low > target + ptol, low, target)
+    lo_ok = np.where(np.isnan(low), -np.inf, low - ptol)
+    hi_ok = np.where(adds & ~np.isnan(p_b), p_b + ptol, np.inf)
+    hi_ok[raised > hi_ok] = np.inf  # a floor above the buyer's break-even still rounds up
     held = below | ~adds  # at the floor or the break-even: never round down
     out = raised.copy()
-    neutral = ~adds & ~loses & ~below  # nothing gained or lost (an unchanged variant): the break-even as it is
-    todo = np.flatnonzero(~np.isnan(raised) & ~neutral)
+    todo = np.flatnonzero(~np.isnan(raised) & (adds | loses | below))  # else nothing gained or lost: as it is
     # a level of the price issue's step when one fits between the bounds, else a cent, else as it is
     for step in ([pm.step] if pm.step is not None else []) + [0.01]:
         for how in ("nearest", "up", "down"):
             if not len(todo):
                 return out, below
             x = round_to_step(raised[todo], lo, step, how)
-            ok = (x >= lo_ok[todo]) & (x <= hi_ok[todo]) & (~held[todo] | (how == "up"))
+            ok = (x >= lo_ok[todo]) & (x <= hi_ok[todo])
+            if how != "up":
+                ok &= ~held[todo]
             out[todo[ok]] = x[ok]
             todo = todo[~ok]
     return out, below
