@@ -62,11 +62,21 @@ def _term(deal: CompiledDeal, key: str, t: int) -> CompiledTerm:
     return (deal.seller if key == "seller" else deal.buyer).terms[t]
 
 
+def _same_factor(a: Any, b: Any) -> bool:
+    if a.issue != b.issue or a.form != b.form:
+        return False
+    return all(
+        (x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))
+        for x, y in ((a.table, b.table), (a.xs, b.xs), (a.ys, b.ys))
+    )
+
+
 class _Change:
     """One changed term of a component: its old values over its own issues and where each joint level reads them."""
 
     def __init__(self, base: CompiledDeal, ci: int, key: str, t: int) -> None:
         comp = base.components[ci]
+        self._base_for_unit = base
         self.ci, self.key, self.t = ci, key, t
         self.axis = {issue: a for a, issue in enumerate(comp.issues)}
         self.ndim = len(comp.shape)
@@ -77,10 +87,24 @@ class _Change:
         self.at_feasible = sum((lv * st for lv, st in zip(levels, strides) if st), np.zeros(len(comp.joint), np.intp))
         self._strides = strides
         self._shape = comp.shape
+        term = _term(base, key, t)
+        self._coef = term.coef
+        self._factors = term.factors
+        self._unit_feasible: np.ndarray | None = None  # the term with coef 1 at the feasible levels
 
     def delta(self, deal: CompiledDeal) -> np.ndarray:
         """New minus old values of the term over its own issues (flat)."""
         return term_tensor(deal, _term(deal, self.key, self.t), self.axis, self.ndim).ravel() - self.old
+
+    def feasible_delta(self, deal: CompiledDeal, delta: np.ndarray) -> np.ndarray:
+        """The change at the feasible levels: Δcoef × the term when only its coefficient changed, else a gather."""
+        term = _term(deal, self.key, self.t)
+        if all(_same_factor(a, b) for a, b in zip(term.factors, self._factors, strict=True)):
+            if self._unit_feasible is None:
+                unit = term_tensor(self._base_for_unit, CompiledTerm(1.0, self._factors), self.axis, self.ndim)
+                self._unit_feasible = unit.ravel()[self.at_feasible]
+            return (term.coef - self._coef) * self._unit_feasible
+        return delta[self.at_feasible]
 
     def at_every(self) -> np.ndarray:
         """Where every joint level (feasible or not) reads the term's values."""
@@ -163,7 +187,7 @@ class TableSweep:
             deltas = [(c, c.delta(deal)) for c in self.changes if c.ci == ci]
             feasible = dict(comp.feasible_tables)
             for c, d in deltas:
-                step = d[c.at_feasible]
+                step = c.feasible_delta(deal, d)
                 feasible[c.key] = feasible[c.key] + step
                 if c.key.startswith("profile:") and not self.reweigh:
                     feasible["buyer"] = feasible["buyer"] + weights[c.key] * step

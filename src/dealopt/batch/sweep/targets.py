@@ -170,4 +170,4 @@ def scenario_model(plain: dict[str, Any], targets: list[Target], values: dict[st
     for t in targets:
         if t.normalize is not None:
             plain = _normalize(plain, t.normalize)
-    return model_from_data(plain, source=source)
+    return model_from_data(plain, source=source, resolved=True)
