@@ -16,8 +16,18 @@ from typing import Any
 import numpy as np
 
 from dealopt.errors import DealoptError
-from dealopt.model.compiled import CompiledDeal, CompiledTerm, Component, compile_model, term_tensor
-from dealopt.model.schema import DealModel
+from dealopt.model.compiled import (
+    CompiledDeal,
+    CompiledFactor,
+    CompiledProfile,
+    CompiledTerm,
+    CompiledUtility,
+    Component,
+    compile_model,
+    term_tensor,
+    utility_of_values,
+)
+from dealopt.model.schema import DealModel, WalkAwayPackage
 
 __all__ = ["TableSweep", "kind_of_sweep", "walk_away_engine"]
 
@@ -62,6 +72,74 @@ def _term(deal: CompiledDeal, key: str, t: int) -> CompiledTerm:
     return (deal.seller if key == "seller" else deal.buyer).terms[t]
 
 
+def _recompile(base: CompiledDeal, model: DealModel) -> CompiledDeal:
+    """``model`` compiled on ``base``: its issues and constraints are the base's (only numbers of the parties
+    changed); factors written as in the base model are the base's compiled factors."""
+    by_name = base.by_name
+    old_model = base.model
+
+    def factor(f: Any, old: Any, compiled: CompiledFactor) -> CompiledFactor:
+        if f == old:
+            return compiled
+        issue = by_name[f.issue]
+        if f.form == "table":
+            vec = np.zeros(len(issue.labels))
+            for key, value in (f.table or {}).items():
+                vec[issue.index_of(key)] = value
+            return CompiledFactor(issue.index, "table", table=vec)
+        if f.form == "piecewise":
+            pts = np.asarray(f.piecewise, dtype=float)
+            return CompiledFactor(issue.index, "piecewise", xs=pts[:, 0].copy(), ys=pts[:, 1].copy())
+        return CompiledFactor(issue.index, "bare")
+
+    def utility(terms: list[Any], old_terms: list[Any], compiled: CompiledUtility) -> CompiledUtility:
+        return CompiledUtility(
+            tuple(
+                CompiledTerm(
+                    float(t.coef), tuple(factor(f, o, c) for f, o, c in zip(t.of, ot.of, ct.factors, strict=True))
+                )
+                for t, ot, ct in zip(terms, old_terms, compiled.terms, strict=True)
+            )
+        )
+
+    def walk(wa: Any, util: CompiledUtility) -> float | None:
+        if wa is None:
+            return None
+        if isinstance(wa, WalkAwayPackage):
+            return utility_of_values(util, {by_name[k].index: (v, by_name[k]) for k, v in wa.package.items()})
+        return float(wa)
+
+    seller_party, buyer_party = model.parties.seller, model.parties.buyer
+    seller = utility(seller_party.utility or [], old_model.parties.seller.utility or [], base.seller)
+    profiles: list[CompiledProfile] = []
+    if buyer_party.profiles is not None:
+        olds = old_model.parties.buyer.profiles or []
+        for p, old, cp in zip(buyer_party.profiles, olds, base.profiles, strict=True):
+            util = utility(p.utility, old.utility, cp.utility)
+            profiles.append(CompiledProfile(p.name, float(p.probability), util, walk(p.walk_away, util)))
+        total = sum(p.probability for p in profiles)
+        buyer = CompiledUtility(tuple(t for p in profiles for t in p.utility.scaled(p.probability / total).terms))
+        walks = [p.walk_away for p in profiles]
+        buyer_walk = (
+            None
+            if any(w is None for w in walks)
+            else sum(p.probability / total * (p.walk_away or 0.0) for p in profiles)
+        )
+    else:
+        buyer = utility(buyer_party.utility or [], old_model.parties.buyer.utility or [], base.buyer)
+        buyer_walk = walk(buyer_party.walk_away, buyer)
+    return CompiledDeal(
+        model=model,
+        issues=base.issues,
+        seller=seller,
+        buyer=buyer,
+        profiles=tuple(profiles),
+        constraints=base.constraints,
+        seller_walk_away=walk(seller_party.walk_away, seller),
+        buyer_walk_away=buyer_walk,
+    )
+
+
 def _same_factor(a: Any, b: Any) -> bool:
     if a.issue != b.issue or a.form != b.form:
         return False
@@ -99,7 +177,7 @@ class _Change:
     def feasible_delta(self, deal: CompiledDeal, delta: np.ndarray) -> np.ndarray:
         """The change at the feasible levels: Δcoef × the term when only its coefficient changed, else a gather."""
         term = _term(deal, self.key, self.t)
-        if all(_same_factor(a, b) for a, b in zip(term.factors, self._factors, strict=True)):
+        if all(a is b or _same_factor(a, b) for a, b in zip(term.factors, self._factors, strict=True)):
             if self._unit_feasible is None:
                 unit = term_tensor(self._base_for_unit, CompiledTerm(1.0, self._factors), self.axis, self.ndim)
                 self._unit_feasible = unit.ravel()[self.at_feasible]
@@ -176,7 +254,7 @@ class TableSweep:
 
     def deal_for(self, model: DealModel) -> CompiledDeal:
         """The scenario's compiled deal, its tables derived from the base tables."""
-        deal = compile_model(model)
+        deal = _recompile(self.base, model)
         comps = list(self.base.components)
         weights = {
             f"profile:{p.name}": p.probability / sum(q.probability for q in deal.profiles) for p in deal.profiles
