@@ -154,11 +154,6 @@ class Outputs:
             kinds,
         )
 
-    @property
-    def errors(self) -> int:
-        """How many rows carry an error."""
-        return int(sum(e is not None for e in self.error))
-
     def to_pandas(self) -> dict[str, pd.api.extensions.ExtensionArray]:
         """Typed pandas columns: nullable floats and booleans, a categorical approver, string errors."""
         out: dict[str, pd.api.extensions.ExtensionArray] = {}
@@ -175,8 +170,7 @@ class Outputs:
         return out
 
     def _errors_arrow(self) -> pa.Array:
-        bad = np.flatnonzero(self.error != None)  # noqa: E711 (elementwise)
-        if not len(bad):
+        if not (self.error != None).any():  # noqa: E711 (elementwise)
             return pa.nulls(len(self.error), pa.string())
         return pa.array(self.error, type=pa.string())
 
