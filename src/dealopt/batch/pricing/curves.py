@@ -82,7 +82,9 @@ class Curve:
 
 def curve_of_combos(table: Combos, combo: np.ndarray) -> Curve:
     """Rows' curves read from a side's tables at their combos."""
-    return Curve(table.const[combo], table.lin[combo], [(k[combo], g) for k, g in table.other])
+    return Curve(
+        np.take(table.const, combo), np.take(table.lin, combo), [(np.take(k, combo), g) for k, g in table.other]
+    )
 
 
 def curve_of_levels(splits: Sequence[Split], value: list[np.ndarray], index: list[np.ndarray], n: int) -> Curve:

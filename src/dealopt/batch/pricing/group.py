@@ -127,8 +127,8 @@ def _check_constraints(pm: PricingModel, base: Levels, variant: Levels, errors: 
     if not every:
         return
     if pm.combo_feasible is not None:
-        suspect_b = ~pm.combo_feasible[base.combo(pm)]
-        suspect_v = ~pm.combo_feasible[variant.combo(pm)]
+        suspect_b = ~np.take(pm.combo_feasible, base.combo(pm))
+        suspect_v = ~np.take(pm.combo_feasible, variant.combo(pm))
         if pm.price_constraints:
             suspect_b |= True
     else:
