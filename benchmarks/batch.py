@@ -373,7 +373,7 @@ def every_parameter(model: DealModel, n: int) -> dict[str, Any]:
     return {"vary": vary, "n": n, "seed": 1}
 
 
-def sweep_section(scenarios: int, workers: int | None) -> dict[str, float]:
+def sweep_section(scenarios: int, workers: int | None, only: list[str] | None = None) -> dict[str, float]:
     """(c) seconds for ``scenarios`` scenarios of every named parameter, per example model."""
     from dealopt.batch.sweep import sweep
 
@@ -382,6 +382,8 @@ def sweep_section(scenarios: int, workers: int | None) -> dict[str, float]:
     out: dict[str, float] = {}
     with executor(workers) as ex:
         for path in sorted(MODELS.glob("*.yaml")):
+            if only and path.stem not in only:
+                continue
             model = load_model(path)
             spec = every_parameter(model, scenarios)
             at = load()
@@ -404,6 +406,7 @@ def main() -> None:
     parser.add_argument("--dask-rows", type=int, default=2_000_000)
     parser.add_argument("--scenarios", type=int, default=10_000, help="scenarios per model (the target is for 10,000)")
     parser.add_argument("--sweep-workers", type=int, default=2, help="Dask workers for the sweeps (0: in process)")
+    parser.add_argument("--sweep-models", nargs="*", help="only these example models (names)")
     parser.add_argument("--skip-pricing", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-sweeps", action="store_true")
@@ -414,7 +417,7 @@ def main() -> None:
     if not args.skip_dask:
         dask_section(args.dask_rows)
     if not args.skip_sweeps:
-        sweep_section(args.scenarios, args.sweep_workers or None)
+        sweep_section(args.scenarios, args.sweep_workers or None, args.sweep_models)
     if args.heap:
         heap_section(min(args.dask_rows, 1_000_000))
 
