@@ -543,3 +543,17 @@ def test_counts_and_summary() -> None:
     assert counts["rows"] == 14 and counts["errors"] == 1 and counts["lose_value"] == 2
     assert result.summary().line().startswith("14 rows, 1 error, ")
     assert math.isfinite(result.seconds)
+
+
+def test_a_column_of_integers_is_read_as_levels() -> None:
+    frame = pd.DataFrame([_saas(**{"base.seats": s}) for s in (300, 275, 500, 250)])
+    assert frame["base.seats"].dtype == "int64"
+    out = price_variants(frame, MODELS).to_frame()
+    assert pd.isna(out["error"][0]) and pd.isna(out["error"][3])
+    assert out["error"][1].endswith("base.seats: 275 is not a level of 'seats'; expected a level in 200…400 (step 50)")
+    assert out["error"][2].endswith("base.seats: 500 is outside [200, 400]; expected a level in 200…400 (step 50)")
+
+    frame = pd.DataFrame([_saas(**{"base.term_months": t}) for t in (24, 18, 48, 36)])
+    out = price_variants(frame, MODELS).to_frame()
+    assert out["error"].isna().tolist() == [True, False, False, True]
+    assert out["error"][1].endswith("base.term_months: 18 is not a level of 'term_months'; expected one of 12, 24, 36")

@@ -182,6 +182,11 @@ def parse_cells(issue: CompiledIssue, raw: Col, as_price: bool) -> Cells:
             ~empty & (index < 0),
             lambda j: f"{show(raw.item(j))} is not an option; expected one of {opts}",
         )
+    if not as_price and pa.types.is_integer(raw.arrow.type):
+        if issue.kind == "integer":
+            return _whole_numbers(issue, raw, empty)
+        if issue.kind == "ordinal" and _small_whole_levels(issue):
+            return _whole_options(issue, raw, empty)
     x = raw.numbers()
     assert issue.lo is not None and issue.hi is not None
     lo, hi = issue.lo, issue.hi
@@ -216,3 +221,48 @@ def parse_cells(issue: CompiledIssue, raw: Col, as_price: bool) -> Cells:
         return f"{show(raw.item(j))} is not a level of {issue.name!r}; expected {want}"
 
     return Cells(value, index, empty, bad, why)
+
+
+def _whole_numbers(issue: CompiledIssue, raw: Col, empty: np.ndarray) -> Cells:
+    """An integer issue read from a column of integers: levels by integer arithmetic."""
+    assert issue.levels is not None and issue.lo is not None and issue.hi is not None
+    lo, step, top = int(issue.lo), int(issue.spec.step), len(issue.levels) - 1
+    k = raw.arrow.fill_null(lo).to_numpy(zero_copy_only=False).astype(np.int64, copy=False) - lo
+    j = k // step
+    ok = (k == j * step) & (j >= 0) & (j <= top)
+    index = np.where(ok, j, -1)
+    want = expected_level(issue)
+    span = f"[{fmt(issue.lo)}, {fmt(issue.hi)}]"
+
+    def why(row: int) -> str:
+        x = raw.item(row)
+        where = "outside " + span if not issue.lo <= x <= issue.hi else f"not a level of {issue.name!r}"
+        return f"{show(x)} is {where}; expected {want}"
+
+    return Cells(np.take(issue.levels, np.maximum(index, 0)), index, empty, ~empty & ~ok, why)
+
+
+def _small_whole_levels(issue: CompiledIssue) -> bool:
+    levels = issue.levels
+    return levels is not None and bool(np.all(levels == np.round(levels))) and levels[-1] - levels[0] <= 1 << 16
+
+
+def _whole_options(issue: CompiledIssue, raw: Col, empty: np.ndarray) -> Cells:
+    """An ordinal issue of whole-number options read from a column of integers: levels by a look-up table."""
+    assert issue.levels is not None
+    first = int(issue.levels[0])
+    table = np.full(int(issue.levels[-1]) - first + 1, -1, dtype=np.int64)
+    table[issue.levels.astype(np.int64) - first] = np.arange(len(issue.levels))
+    k = raw.arrow.fill_null(first).to_numpy(zero_copy_only=False).astype(np.int64, copy=False) - first
+    inside = (k >= 0) & (k < len(table))
+    index = np.where(inside, np.take(table, np.clip(k, 0, len(table) - 1)), -1)
+    want = expected_level(issue)
+
+    span = f"[{fmt(issue.levels[0])}, {fmt(issue.levels[-1])}]"
+
+    def why(row: int) -> str:
+        x = raw.item(row)
+        where = "outside " + span if not issue.levels[0] <= x <= issue.levels[-1] else f"not a level of {issue.name!r}"
+        return f"{show(x)} is {where}; expected {want}"
+
+    return Cells(np.take(issue.levels, np.maximum(index, 0)), index, empty, ~empty & (index < 0), why)
