@@ -26,7 +26,7 @@ CLOUD = MODELS / "cloud-migration.yaml"
 
 
 def data_of(path: Path) -> dict:
-    return load_model(path).model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"parameters"})
+    return load_model(path).model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def with_parameter(path: Path, **values: float) -> str:

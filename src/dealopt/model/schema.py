@@ -536,8 +536,11 @@ class DealModel(_Strict):
     description: StrictStr | None = None
     currency: StrictStr | None = None
     units: Literal["currency", "normalized"] | None = None
+    # Not dumped: a dumped model has every $name replaced by its number, so it loads again as it is.
     parameters: dict[Annotated[StrictStr, Field(pattern=PARAMETER_PATTERN)], Number] | None = Field(
-        default=None, description="Named numbers; $name (or -$name) uses one where parties or policy want a number."
+        default=None,
+        exclude=True,
+        description="Named numbers; $name (or -$name) uses one where parties or policy want a number.",
     )
     issues: Annotated[dict[StrictStr, Issue], Field(min_length=1)]
     constraints: list[Constraint] = Field(default_factory=list)
@@ -562,9 +565,7 @@ class DealModel(_Strict):
 
     def to_file_data(self) -> dict[str, Any]:
         """Plain data as it would be written to a model file (defaults omitted), every ``$name`` as its number."""
-        return self.model_dump(
-            mode="json", by_alias=True, exclude_none=True, exclude_defaults=True, exclude={"parameters"}
-        )
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
 
 
 _TEST_FORMS = "a level, {in: [levels…]} or {min: x} / {max: x} / both"

@@ -37,9 +37,11 @@ class Target:
 
 
 def model_data(model: DealModel) -> dict[str, Any]:
-    """The model's file data with every parameter use written as ``$name`` again."""
+    """The model's file data with its parameters and every use written as ``$name`` again."""
     data = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return with_references(data, model.parameter_uses) if model.parameter_uses else data
+    if not model.parameter_uses:
+        return data
+    return {**with_references(data, model.parameter_uses), "parameters": dict(model.parameters or {})}
 
 
 def _keys(plain: Any, path: str) -> tuple[Any, ...]:
