@@ -429,7 +429,7 @@ def planted_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     saas = (MODELS / "saas-renewal.yaml").read_text()
     (d / "saas-renewal.yaml").write_text(saas)
     (d / "far.yaml").write_text(
-        saas.replace("walk_away: 50000 ", "walk_away: 900000 ", 1).replace("name: saas-renewal", "name: far")
+        saas.replace("seller_walk_away: 50000", "seller_walk_away: 900000").replace("name: saas-renewal", "name: far")
     )
     (d / "no-price.yaml").write_text(BAD_PRICE)
     (d / "table-price.yaml").write_text(TABLE_PRICE)
