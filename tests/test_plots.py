@@ -33,7 +33,7 @@ def no_backend_switch(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture(scope="module")
 def grid_rows():
-    return sweep(SAAS, parse_vary(["parties.seller.walk_away=0:1500000:7", "cost_per_seat_month=30,38,50"])).to_frame()
+    return sweep(SAAS, parse_vary(["seller_walk_away=0:1500000:7", "cost_per_seat_month=30,38,50"])).to_frame()
 
 
 def _labels(axis) -> list[str]:
@@ -55,7 +55,7 @@ def test_compact_numbers():
 
 
 def test_money_axes_read_in_the_currency_without_offsets(grid_rows):
-    fig = plot_sweep(grid_rows, "parties.seller.walk_away", "nash.seller", hue="cost_per_seat_month")
+    fig = plot_sweep(grid_rows, "seller_walk_away", "nash.seller", hue="cost_per_seat_month")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     xs, ys = _labels(ax.xaxis), _labels(ax.yaxis)
@@ -67,19 +67,17 @@ def test_money_axes_read_in_the_currency_without_offsets(grid_rows):
 
 
 def test_a_boolean_is_plotted_as_a_share(grid_rows):
-    ax = plot_sweep(grid_rows, "parties.seller.walk_away", "zopa").axes[0]
+    ax = plot_sweep(grid_rows, "seller_walk_away", "zopa").axes[0]
     assert ax.get_ylabel() == "share with zopa" and not any("$" in t for t in _labels(ax.yaxis))
 
 
 def test_heat_map_of_a_grid_and_of_random_draws(tmp_path, grid_rows):
-    fig = plot_sweep(
-        grid_rows, "parties.seller.walk_away", "cost_per_seat_month", heat="nash.seller", path=tmp_path / "h.png"
-    )
+    fig = plot_sweep(grid_rows, "seller_walk_away", "cost_per_seat_month", heat="nash.seller", path=tmp_path / "h.png")
     assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG" and "bin" not in fig.axes[0].get_title()
     spec = SweepSpec.model_validate(
         {
             "vary": {
-                "parties.seller.walk_away": {"dist": "uniform", "low": 0, "high": 900_000},
+                "seller_walk_away": {"dist": "uniform", "low": 0, "high": 900_000},
                 "cost_per_seat_month": {"dist": "uniform", "low": 30, "high": 50},
             },
             "n": 300,
@@ -87,34 +85,30 @@ def test_heat_map_of_a_grid_and_of_random_draws(tmp_path, grid_rows):
         }
     )
     draws = sweep(SAAS, spec).to_frame()
-    fig = plot_sweep(draws, "parties.seller.walk_away", "cost_per_seat_month", heat="max_joint_value")
+    fig = plot_sweep(draws, "seller_walk_away", "cost_per_seat_month", heat="max_joint_value")
     ax = fig.axes[0]
     assert "mean per bin of the random draws" in ax.get_title()
     mesh = ax.collections[0].get_array()
     assert mesh.size == 12 * 12 and np.ma.count(mesh) > 100  # a 12 × 12 grid of bins, most of them filled
     with pytest.raises(OptionError, match="at least 2 values each"):
         plot_sweep(
-            grid_rows[grid_rows["cost_per_seat_month"] == 30],
-            "parties.seller.walk_away",
-            "cost_per_seat_month",
-            heat="zopa",
+            grid_rows[grid_rows["cost_per_seat_month"] == 30], "seller_walk_away", "cost_per_seat_month", heat="zopa"
         )
 
 
 def test_unknown_columns_suggest_the_nearest(grid_rows):
     with pytest.raises(OptionError, match=r"^y: 'nash_price' is not a column \(did you mean 'nash.price'\?\)"):
-        plot_sweep(grid_rows, "parties.seller.walk_away", "nash_price")
+        plot_sweep(grid_rows, "seller_walk_away", "nash_price")
     with pytest.raises(
-        OptionError,
-        match=r"^x: 'parties.seller.walkaway' is not a column \(did you mean 'parties.seller.walk_away'\?\)",
+        OptionError, match=r"^x: 'seller_walkaway' is not a column \(did you mean 'seller_walk_away'\?\)"
     ):
-        plot_sweep(grid_rows, "parties.seller.walkaway", "zopa")
+        plot_sweep(grid_rows, "seller_walkaway", "zopa")
 
 
 def test_plots_draw_on_the_axes_given(grid_rows):
     fig = Figure()
     left, right = fig.subplots(1, 2)
-    assert plot_sweep(grid_rows, "parties.seller.walk_away", "zopa", ax=right) is fig
+    assert plot_sweep(grid_rows, "seller_walk_away", "zopa", ax=right) is fig
     assert not left.has_data() and right.has_data()
 
 

@@ -22,21 +22,11 @@ from dealopt.batch.paths import PathError, get_path, set_path, with_values
 from dealopt.batch.sweep import SweepSpec, load_sweep_spec, parse_vary, scenario_table, sweep
 
 SAAS = MODELS / "saas-renewal.yaml"
-W = "parties.seller.walk_away"  # a number the SaaS model writes as it is (no parameter): swept by path
 CLOUD = MODELS / "cloud-migration.yaml"
 
 
 def data_of(path: Path) -> dict:
     return load_model(path).model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def saas_with(walk_away: float | None = None, **values: float) -> str:
-    """The SaaS model's text with its seller walk-away (written as a number) and parameters replaced."""
-    text = with_parameter(SAAS, **values)
-    if walk_away is not None:
-        text, n = re.subn(r"^(    walk_away: )50000", rf"\g<1>{walk_away!r}", text, count=1, flags=re.M)
-        assert n == 1
-    return text
 
 
 def with_parameter(path: Path, **values: float) -> str:
@@ -132,16 +122,18 @@ def test_parse_vary():
 
 
 def test_rows_by_name_match_a_fresh_solve_and_are_typed():
-    frame = sweep(SAAS, parse_vary([f"{W}=0:1200000:4", "cost_per_seat_month=30,45"])).to_frame()
+    frame = sweep(SAAS, parse_vary(["seller_walk_away=0:1200000:4", "cost_per_seat_month=30,45"])).to_frame()
     assert len(frame) == 8 and frame["error"].isna().all()
-    assert list(frame.columns[:3]) == ["scenario", W, "cost_per_seat_month"]
+    assert list(frame.columns[:3]) == ["scenario", "seller_walk_away", "cost_per_seat_month"]
     assert frame["zopa"].dtype == "boolean" and isinstance(frame["nash.payment"].dtype, pd.CategoricalDtype)
     assert list(frame["nash.payment"].cat.categories) == ["net30", "net60", "annual_prepay"]
     assert frame["nash.seats"].dtype == "Int64" and frame["nash.term_months"].dtype == "Int64"
     assert frame["nash.price"].dtype == "Float64" and frame["frontier_points"].dtype == "Int64"
     assert isinstance(frame["no_deal"].dtype, pd.CategoricalDtype)
     for _, row in frame.iterrows():
-        text = saas_with(row[W], cost_per_seat_month=row["cost_per_seat_month"])
+        text = with_parameter(
+            SAAS, seller_walk_away=row["seller_walk_away"], cost_per_seat_month=row["cost_per_seat_month"]
+        )
         res = frontier(model_from_text(text))
         assert bool(row["zopa"]) == res.zopa and row["frontier_points"] == len(res.points)
         if res.zopa:
@@ -316,7 +308,7 @@ def test_a_path_can_still_set_a_number_that_a_parameter_names():
         ),
         (["parties.seller.nope=1,2"], [], "no key 'nope'"),
         (["issues.payment.options[0]=1"], [], "not a number"),
-        ([f"{W}=0.1,0.2"], [W], "normalize needs a buyer profile's probability"),
+        (["seller_walk_away=0.1,0.2"], ["seller_walk_away"], "normalize needs a buyer profile's probability"),
     ],
 )
 def test_every_target_is_checked_first(vary, normalize, message):
@@ -332,7 +324,9 @@ def test_normalized_values_must_be_probabilities():
 
 
 def test_a_bad_output_is_refused_before_any_scenario(tmp_path):
-    spec = SweepSpec.model_validate({"vary": {W: {"dist": "uniform", "low": 0, "high": 1}}, "n": 10**6})
+    spec = SweepSpec.model_validate(
+        {"vary": {"seller_walk_away": {"dist": "uniform", "low": 0, "high": 1}}, "n": 10**6}
+    )
     with pytest.raises(OptionError, match=r"^out: .*unknown extension '.txt'"):
         sweep(SAAS, spec, out=tmp_path / "x.txt")  # a million scenarios would take minutes: it fails at once
     with pytest.raises(OptionError, match="does not exist"):
@@ -340,13 +334,13 @@ def test_a_bad_output_is_refused_before_any_scenario(tmp_path):
 
 
 def test_each_no_deal_kind_has_its_own_gap_columns():
-    far = sweep(SAAS, parse_vary([f"{W}=5000000"])).to_frame().iloc[0]
+    far = sweep(SAAS, parse_vary(["seller_walk_away=5000000"])).to_frame().iloc[0]
     assert far["no_deal"] == "seller_walk_away" and far["seller_short"] > 0
     assert pd.isna(far["buyer_short"]) and pd.isna(far["apart_seller_gap"]) and pd.isna(far["apart_buyer_gap"])
-    apart = sweep(SAAS, parse_vary([f"{W}=800000", "cost_per_seat_month=60"])).to_frame().iloc[0]
+    apart = sweep(SAAS, parse_vary(["seller_walk_away=800000", "cost_per_seat_month=60"])).to_frame().iloc[0]
     assert apart["no_deal"] == "apart" and apart["apart_seller_gap"] > 0 and apart["apart_buyer_gap"] > 0
     assert pd.isna(apart["seller_short"]) and pd.isna(apart["buyer_short"])
-    res = frontier(model_from_text(saas_with(800000, cost_per_seat_month=60)))
+    res = frontier(model_from_text(with_parameter(SAAS, seller_walk_away=800000, cost_per_seat_month=60)))
     assert apart["apart_seller_gap"] == pytest.approx(res.no_deal.seller_gap)
 
 
@@ -371,10 +365,10 @@ def test_dask_local_cluster_gives_identical_rows():
 
 
 def test_results_write_and_keep_their_meaning(tmp_path):
-    result = sweep(SAAS, parse_vary([f"{W}=0,500000", "cost_per_seat_month=30,40"]))
+    result = sweep(SAAS, parse_vary(["seller_walk_away=0,500000", "cost_per_seat_month=30,40"]))
     result.write(tmp_path / "s.parquet")
     back = pd.read_parquet(tmp_path / "s.parquet")
-    assert back.attrs["dealopt"]["units"] == "USD" and back.attrs["dealopt"]["money_targets"] == [W]
+    assert back.attrs["dealopt"]["units"] == "USD" and back.attrs["dealopt"]["money_targets"] == ["seller_walk_away"]
     assert back["nash.seats"].dtype == "Int64" and isinstance(back["nash.payment"].dtype, pd.CategoricalDtype)
     with pytest.raises(DealoptError):
         result.write(tmp_path / "s.xlsx")
@@ -390,7 +384,9 @@ def run_cli(*args: str, cwd: Path | None = None):
 
 def test_cli_sweep_by_name_csv_parquet_and_plot(tmp_path):
     spec = tmp_path / "s.yaml"
-    spec.write_text(f"vary:\n  {W}: {{start: 0, stop: 1200000, n: 5}}\n  cost_per_seat_month: {{values: [30, 45]}}\n")
+    spec.write_text(
+        "vary:\n  seller_walk_away: {start: 0, stop: 1200000, n: 5}\n  cost_per_seat_month: {values: [30, 45]}\n"
+    )
     for out in ("o.parquet", "o.csv"):
         r = run_cli("sweep", str(SAAS), "--spec", str(spec), "-o", str(tmp_path / out), "--quiet")
         assert r.returncode == 0, r.stderr
@@ -403,7 +399,7 @@ def test_cli_sweep_by_name_csv_parquet_and_plot(tmp_path):
         "plot",
         str(tmp_path / "o.parquet"),
         "--x",
-        W,
+        "seller_walk_away",
         "--y",
         "zopa",
         "--hue",
@@ -440,13 +436,13 @@ def test_cli_sweep_by_name_csv_parquet_and_plot(tmp_path):
             ["sweep", str(SAAS), "--vary", "cost_per_seat_mnth=1,2", "-o", "x.parquet"],
             "did you mean 'cost_per_seat_month'?",
         ),
-        (["sweep", str(SAAS), "--vary", f"{W}=1,2", "-o", "x.txt"], "error: -o: x.txt: unknown extension"),
+        (["sweep", str(SAAS), "--vary", "seller_walk_away=1,2", "-o", "x.txt"], "error: -o: x.txt: unknown extension"),
         (
-            ["sweep", str(SAAS), "--vary", f"{W}=1,2", "-o", "x.csv", "--workers", "0"],
+            ["sweep", str(SAAS), "--vary", "seller_walk_away=1,2", "-o", "x.csv", "--workers", "0"],
             "error: --workers: 0",
         ),
         (
-            ["sweep", str(SAAS), "--vary", f"{W}=1,2", "-o", "x.csv", "--scheduler", "nowhere"],
+            ["sweep", str(SAAS), "--vary", "seller_walk_away=1,2", "-o", "x.csv", "--scheduler", "nowhere"],
             "--scheduler",
         ),
         (
@@ -464,12 +460,12 @@ def test_cli_sweep_errors_exit_2(tmp_path, args, phrase):
 
 
 def test_cli_plot_suggests_the_nearest_column(tmp_path):
-    sweep(SAAS, parse_vary([f"{W}=0,500000"]), out=tmp_path / "o.parquet")
+    sweep(SAAS, parse_vary(["seller_walk_away=0,500000"]), out=tmp_path / "o.parquet")
     r = run_cli(
         "plot",
         str(tmp_path / "o.parquet"),
         "--x",
-        W,
+        "seller_walk_away",
         "--y",
         "nash_price",
         "-o",
