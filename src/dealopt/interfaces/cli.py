@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dealopt.errors import DealoptError, ModelError, PackageError
+from dealopt.errors import DealoptError, ModelError, OptionError, PackageError
 from dealopt.interfaces.console import JsonOpt, ModelArg, emit_json, err, fail, fmt, load, out
 from dealopt.interfaces.documents import counter_proposal, describe_model, evaluation_document
 from dealopt.model.compiled import CompiledDeal, compile_model
@@ -302,14 +302,29 @@ def counter_cmd(
     model: ModelArg,
     history: Annotated[Path, typer.Option("--history", help="The offers so far (YAML or JSON list, oldest first).")],
     progress: Annotated[
-        float | None, typer.Option("--progress", help="How far through the negotiation we are, 0..1.")
+        float | None,
+        typer.Option(
+            "--progress",
+            help="How far through the negotiation we are, 0..1 (1: our last turn). Default: from --round/--deadline, "
+            "else 0.5 (halfway).",
+        ),
     ] = None,
-    round_: Annotated[int | None, typer.Option("--round", help="The current round (with --deadline).")] = None,
-    deadline: Annotated[int | None, typer.Option("--deadline", help="The last round.")] = None,
+    round_: Annotated[
+        int | None,
+        typer.Option("--round", help="Our turn number, 1-based (with --deadline; round = deadline: last turn)."),
+    ] = None,
+    deadline: Annotated[int | None, typer.Option("--deadline", help="Our last turn's number.")] = None,
     exponent: Annotated[
         float, typer.Option("--exponent", help="Concession exponent: < 1 Boulware, 1 linear, > 1 Conceder.")
     ] = 0.2,
     top: Annotated[int, typer.Option("--top", help="How many counter-offers to list.")] = 3,
+    opening: Annotated[
+        str,
+        typer.Option(
+            "--opening",
+            help="Where concession starts: zopa (our best package the buyer would accept) or best (our best allowed).",
+        ),
+    ] = "zopa",
     proposal_only: Annotated[
         bool, typer.Option("--proposal-only", help="Print only what the buyer may see: the package and its sentence.")
     ] = False,
@@ -327,7 +342,9 @@ def counter_cmd(
         fail(str(exc).replace("deal model mapping (format: dealopt/1, …)", "list of offers"))
         return
     offers = parse_history(data, str(history))
-    rec = counter(deal, offers, progress=progress, round=round_, deadline=deadline, exponent=exponent, top=top)
+    rec = counter(
+        deal, offers, progress=progress, round=round_, deadline=deadline, exponent=exponent, top=top, opening=opening
+    )
     if proposal_only:
         proposal = counter_proposal(rec, offers)
         if as_json:
@@ -341,23 +358,41 @@ def counter_cmd(
     if as_json:
         emit_json(rec.to_dict())
         return
+    _print_recommendation(deal, rec)
+
+
+def _print_recommendation(deal: CompiledDeal, rec: Any) -> None:
     norm = deal.normalized
-    colour = {"accept": "green", "counter": "yellow", "walk_away": "red"}[rec.recommendation]
-    out.print(f"[bold {colour}]{rec.recommendation}[/bold {colour}]: {rec.reason}")
+    action = rec.recommendation.value
+    colour = {"accept": "green", "counter": "yellow", "walk_away": "red"}[action]
+    out.print(f"[bold {colour}]{action}[/bold {colour}]: ", end="")
+    out.print(rec.reason, markup=False)
+    for note in rec.notes:
+        out.print(f"note: {note}", markup=False)
     if rec.aspiration is not None:
-        out.print(f"aspiration: {fmt(rec.aspiration, norm)}")
+        used = f" ({rec.concession_used:.0%} of our room conceded)" if rec.concession_used is not None else ""
+        out.print(f"aiming for: {fmt(rec.aspiration, norm)}{used}", markup=False)
     if rec.beliefs:
-        out.print("beliefs about the buyer: " + ", ".join(f"{k} {v:.0%}" for k, v in rec.beliefs.items()))
-    for k, c in enumerate(rec.counters, 1):
+        out.print("beliefs about the buyer: " + ", ".join(f"{k} {v:.0%}" for k, v in rec.beliefs.items()), markup=False)
+    if rec.accepted_package:
+        out.print(
+            "sign: " + ", ".join(f"{n}={display_value(v)}" for n, v in rec.accepted_package.items()), markup=False
+        )
+    shown = [(f"{k}.", c) for k, c in enumerate(rec.counters, 1)]
+    if rec.last_best_offer is not None:
+        shown.append(("last best offer:", rec.last_best_offer))
+    for head, c in shown:
         acc = f", acceptance {c.acceptance_probability:.0%}" if c.acceptance_probability is not None else ""
-        out.print(f"\n[bold]{k}.[/bold] {c.sentence}")
+        out.print(f"\n[bold]{head}[/bold] ", end="")
+        out.print(c.sentence, markup=False)
         out.print(
             f"   seller {fmt(c.seller, norm)}, buyer {fmt(c.buyer, norm)}, joint {fmt(c.joint, norm)}{acc}",
             markup=False,
         )
         out.print("   " + ", ".join(f"{n}={display_value(v)}" for n, v in c.package.items()), markup=False)
         for flag in c.flags:
-            out.print(f"   [red]flag:[/red] {flag}")
+            out.print("   [red]flag:[/red] ", end="")
+            out.print(str(flag), markup=False)
 
 
 @app.command("simulate")
@@ -466,11 +501,17 @@ def _register_more() -> None:
 _register_more()
 
 
+#: Library parameter names whose flag is not ``--`` + the name with dashes.
+_FLAGS = {"round": "--round/--deadline", "from_package": "--from"}
+
+
 def main() -> None:
     """Console entry point: run the app, turning every error into one line."""
     try:
         code = app(standalone_mode=False)
     except DealoptError as exc:
+        if isinstance(exc, OptionError):  # the library names its parameter; here it is a flag
+            exc = OptionError(_FLAGS.get(exc.param, "--" + exc.param.replace("_", "-")), exc.value, exc.expected)
         for line in str(exc).splitlines() or [type(exc).__name__]:
             err.print(f"error: {line}", markup=False)
         sys.exit(2)

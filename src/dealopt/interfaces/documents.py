@@ -7,7 +7,7 @@ from typing import Any
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.evaluation import evaluate
 from dealopt.model.levels import display_value
-from dealopt.negotiation.counter import Offer, Recommendation
+from dealopt.negotiation.counter import Action, Offer, Recommendation
 from dealopt.negotiation.trades import TradeResult
 
 __all__ = ["evaluation_document", "counter_proposal", "trades_proposal", "describe_model"]
@@ -35,11 +35,12 @@ def evaluation_document(deal: CompiledDeal, package: dict[str, Any]) -> dict[str
 
 def counter_proposal(rec: Recommendation, history: list[Offer]) -> dict[str, Any]:
     """What the buyer may see of a recommendation: the package and its sentence, nothing else."""
-    if rec.recommendation == "counter" and rec.counters:
+    if rec.recommendation == Action.COUNTER and rec.counters:
         return {"package": dict(rec.counters[0].package), "sentence": rec.counters[0].sentence}
-    if rec.recommendation == "accept":
-        last = next(o for o in reversed(history) if o.by == "buyer")
-        return {"package": dict(last.package), "sentence": "We accept your offer."}
+    if rec.recommendation == Action.ACCEPT and rec.accepted_package is not None:
+        return {"package": dict(rec.accepted_package), "sentence": rec.accepted_sentence or "We accept your offer."}
+    if rec.last_best_offer is not None:
+        return {"package": dict(rec.last_best_offer.package), "sentence": rec.last_best_offer.sentence}
     return {"package": None, "sentence": "We cannot agree on these terms."}
 
 

@@ -19,7 +19,7 @@ from dealopt.model.compiled import CompiledDeal, CompiledUtility, compile_model,
 from dealopt.model.levels import as_number
 from dealopt.model.schema import DealModel
 
-__all__ = ["Evaluation", "evaluate", "evaluate_indices", "evaluate_values", "acceptable_mask"]
+__all__ = ["Evaluation", "evaluate", "evaluate_indices", "evaluate_off_grid", "evaluate_values", "acceptable_mask"]
 
 _TOL = 1e-9
 
@@ -295,3 +295,23 @@ def _feasible_on_values(deal: CompiledDeal, vals: _Values, issues: Iterable[int]
                 )
             ok &= ~when | then
     return ok
+
+
+def evaluate_off_grid(deal: CompiledDeal, index: np.ndarray, exact: Mapping[int, float]) -> Evaluation:
+    """Evaluate packages given by level indices, except that issue ``i`` takes the value ``exact[i]`` (off the grid).
+
+    The level index of an overridden issue is ignored; ``exact`` holds numeric issues only.
+    """
+    idx = np.atleast_2d(np.asarray(index, dtype=np.int64))
+    if not exact:
+        return evaluate_indices(deal, idx)
+    vals = _values_from_index(deal, idx)
+    for i, x in exact.items():
+        vals.value[i] = np.full(len(idx), float(x))
+        vals.index[i] = np.full(len(idx), -1, dtype=np.int64)
+    everything = tuple(range(len(deal.issues)))
+    keys = {"seller": deal.seller, "buyer": deal.buyer}
+    for p in deal.profiles:
+        keys[f"profile:{p.name}"] = p.utility
+    sums = {k: _utility_on_values(u, vals, everything) for k, u in keys.items()}
+    return _finish(deal, sums, _feasible_on_values(deal, vals, everything))
