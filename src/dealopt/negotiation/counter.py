@@ -12,7 +12,8 @@ package in it best for the buyer: conceding further gives the buyer nothing); it
 back above a counter already made, and never falls below what the buyer's own
 last offer lets us ask (the most we get while giving the buyer at least what it
 offered itself). On the last turn, any buyer offer within our limits is
-accepted; the turn before, our counter is our last best offer.
+accepted; the turn before, our counter is our last best offer (never more for the buyer than
+what its own offer asked, improved for us where the buyer loses nothing).
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def recommend(
     if last_turn:
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), progress, turns_left, notes)
     final = turns_left == 1 if turns_left is not None else False
-    level = target if final else _hold(sit, target)
+    level = _hold(sit, target)
     found = search(sit, level, top)
     if not found.flats:
         return _walk_away(sit, phrasing.reason_nothing_at_level(), progress, turns_left, notes)
