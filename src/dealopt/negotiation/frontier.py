@@ -23,7 +23,7 @@ from dealopt.model.compiled import CompiledDeal, as_deal
 from dealopt.model.schema import DealModel
 from dealopt.negotiation import bargaining
 from dealopt.negotiation.bargaining import Location
-from dealopt.negotiation.phrasing import buyer_out_of_reach, seller_out_of_reach, sides_apart
+from dealopt.negotiation.phrasing import out_of_reach, sides_apart
 
 __all__ = ["FrontierPoint", "FrontierResult", "NoDeal", "Solution", "frontier"]
 
@@ -261,9 +261,9 @@ def _no_deal(deal: CompiledDeal, engine: Engine, options: EngineOptions, raw: Ra
     top_s = float(np.max(unbounded.seller))
     top_b = float(np.max(unbounded.buyer))
     if best_b is None:
-        return NoDeal("seller_walk_away", seller_out_of_reach(deal, w_s or 0, top_s), seller_gap=(w_s or 0) - top_s)
+        return NoDeal("seller_walk_away", out_of_reach(deal, "seller", w_s or 0, top_s), seller_gap=(w_s or 0) - top_s)
     if best_s is None:
-        return NoDeal("buyer_walk_away", buyer_out_of_reach(deal, w_b or 0, top_b), buyer_gap=(w_b or 0) - top_b)
+        return NoDeal("buyer_walk_away", out_of_reach(deal, "buyer", w_b or 0, top_b), buyer_gap=(w_b or 0) - top_b)
     buyer_gap = (w_b or 0) - best_b
     seller_gap = (w_s or 0) - best_s
     return NoDeal(

@@ -21,15 +21,14 @@ __all__ = [
     "ACCEPT_SENTENCE",
     "NO_DEAL_SENTENCE",
     "accept_sentence",
-    "buyer_out_of_reach",
     "cell",
     "counter_sentence",
     "issue_words",
     "join_words",
     "money",
     "move_words",
+    "out_of_reach",
     "package_words",
-    "seller_out_of_reach",
     "sides_apart",
     "trade_sentence",
     "value_words",
@@ -44,6 +43,7 @@ _TIME_UNITS = {"days": "day", "weeks": "week", "months": "month", "years": "year
 #: Issues named for when something starts: "a start in 30 days", "start immediately".
 _WHEN_WORDS = {"start"}
 _STOPWORDS = {"the", "and", "for", "per", "with", "from", "into", "until", "time", "level", "type", "one"}
+_PREFIXES = {"pre", "post", "re", "co", "sub", "non"}
 _TOL = 1e-9
 
 
@@ -57,18 +57,12 @@ def join_words(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _number(x: float) -> str:
-    """A plain number: thousands separators, no trailing zeros ("1,300", "87.25", "0.05")."""
+def _number(x: float, money: bool = False) -> str:
+    """A number with thousands separators: whole ones without decimals ("1,300"), others as they are ("87.25"),
+    or with 2 decimals as money ("111.50"; more only when 2 would misstate it)."""
     if _whole(x):
         return f"{round(x):,}"
-    return f"{x:,.10g}"
-
-
-def _amount(x: float) -> str:
-    """A money amount: whole amounts without decimals, others with 2 (more only when 2 would misstate it)."""
-    if _whole(x):
-        return f"{round(x):,}"
-    if abs(round(x, 2) - x) <= _TOL * max(1.0, abs(x)):
+    if money and abs(round(x, 2) - x) <= _TOL * max(1.0, abs(x)):
         return f"{x:,.2f}"
     return f"{x:,.10g}"
 
@@ -81,7 +75,7 @@ def money(deal: CompiledDeal, x: float) -> str:
     """A utility or amount in the model's units: "1,068,204 USD"; "0.812" for ``units: normalized``."""
     if deal.normalized:
         return f"{x:.2g}" if 0 < abs(x) < 5e-4 else f"{x:.3f}"
-    text = f"{round(x):,}" if abs(x) >= 1000 else _amount(round(x, 2))
+    text = f"{round(x):,}" if abs(x) >= 1000 else _number(round(x, 2), money=True)
     text = "0" if text in ("-0", "-0.00") else text
     currency = deal.model.currency
     return f"{text} {currency}" if currency else text
@@ -125,9 +119,13 @@ def _stems(text: str) -> set[str]:
 
 
 def _mentions(text: str, words: str) -> bool:
-    """Whether ``text`` already says which issue it is about (names a significant word of ``words``)."""
-    low = text.lower()
-    return any(len(s) >= 3 and s in low for s in _stems(words))
+    """Whether ``text`` already says which issue it is about: it has a significant word of ``words``, alone or
+    after a prefix ("payment" in "annual prepayment", not "day" in "Monday")."""
+    said = _stems(text)
+    return any(
+        len(s) >= 3 and (s in said or any(w.endswith(s) and w[: -len(s)] in _PREFIXES for w in said))
+        for s in _stems(words)
+    )
 
 
 def _plural(words: str) -> bool:
@@ -223,7 +221,7 @@ def _value(deal: CompiledDeal | None, issue: CompiledIssue, value: Any) -> str:
     unit = _unit(issue)
     if _money_like(deal, issue):
         currency = deal.model.currency if deal is not None and not deal.normalized else None
-        return _with_unit(_amount(x), x, unit or currency)
+        return _with_unit(_number(x, money=True), x, unit or currency)
     return _with_unit(_number(x), x, unit)
 
 
@@ -237,9 +235,9 @@ def _range(deal: CompiledDeal, issue: CompiledIssue, lo: Any, hi: Any) -> str:
     a, b = as_number(lo), as_number(hi)
     if a is None or b is None or abs(a - b) <= _TOL * max(1.0, abs(b)):
         return _value(deal, issue, hi)
-    fmt = _amount if _money_like(deal, issue) else _number
-    unit = _unit(issue) or (deal.model.currency if _money_like(deal, issue) and not deal.normalized else None)
-    return f"{fmt(a)}–{fmt(b)}" + (f" {unit}" if unit else "")
+    cash = _money_like(deal, issue)
+    unit = _unit(issue) or (deal.model.currency if cash and not deal.normalized else None)
+    return f"{_number(a, cash)}–{_number(b, cash)}" + (f" {unit}" if unit else "")
 
 
 def _time_unit(issue: CompiledIssue) -> str | None:
@@ -267,13 +265,6 @@ def _term(deal: CompiledDeal, issue: CompiledIssue, value: Any) -> str:
     if _plural(words):
         return f"no {words}" if x == 0 else f"{text} {words}"
     return f"{_a(words)} of {text}"
-
-
-def _issue(deal: CompiledDeal, name: str) -> CompiledIssue:
-    issue = deal.by_name.get(name)
-    if issue is None:
-        raise PackageError(f"unknown issue {name!r}; expected one of {', '.join(deal.by_name)}")
-    return issue
 
 
 def _same(issue: CompiledIssue, a: Any, b: Any) -> bool:
@@ -319,7 +310,10 @@ def _move(deal: CompiledDeal, issue: CompiledIssue, old: Any, new: Any, span: tu
 def move_words(deal: CompiledDeal, issue_name: str, old: Any, new: Any) -> str:
     """A move in words: "lower the price per seat to 95 USD/seat/month", "extend the term to 36 months",
     "increase seats to 400", "start in 30 days", "move to annual prepayment", "switch Laptop to Dell"."""
-    return _move(deal, _issue(deal, issue_name), old, new)
+    issue = deal.by_name.get(issue_name)
+    if issue is None:
+        raise PackageError(f"unknown issue {issue_name!r}; expected one of {', '.join(deal.by_name)}")
+    return _move(deal, issue, old, new)
 
 
 def package_words(deal: CompiledDeal, package: Mapping[str, Any], issues: list[str] | None = None) -> str:
@@ -362,24 +356,22 @@ def counter_sentence(
     """The buyer-facing sentence of a counter-offer: every term that differs from ``stated`` or that it leaves out.
 
     "We propose …" (nothing stated), "If you A, we can B.", "If you A, we have a deal.", "We can B.", each
-    with ", with X, Y and Z" for the terms the buyer left out; "We can agree to your offer as it stands."
+    with "with X, Y and Z" for the terms the buyer left out; "We can agree to your offer as it stands."
     """
     stated = {k: v for k, v in (stated or {}).items() if k in deal.by_name and k in package}
     if not stated:
         return f"We propose {package_words(deal, package)}."
     ours, theirs = _sides(deal, stated, package, gives, asks)
     rest = [i.name for i in deal.issues if i.name in package and i.name not in stated]
-    tail = f", with {package_words(deal, package, rest)}" if rest else ""
+    tail = f" with {package_words(deal, package, rest)}" if rest else ""
     we = _moves(deal, stated, package, ours, {})
     you = _moves(deal, stated, package, theirs, {})
-    if we and you:
-        return f"If you {you}, we can {we}{tail}."
     if you:
-        return f"If you {you}, we have a deal{tail}."
-    if we:
-        return f"We can {we}{tail}."
-    if rest:
-        return f"We can agree to the terms you named{tail}."
+        return (
+            f"If you {you}, we can {we}{',' if tail else ''}{tail}." if we else f"If you {you}, we have a deal{tail}."
+        )
+    if we or rest:
+        return f"We can {we or 'agree to the terms you named'}{',' if tail else ''}{tail}."
     return "We can agree to your offer as it stands."
 
 
@@ -421,17 +413,10 @@ def accept_sentence(deal: CompiledDeal, package: dict[str, Any], stated: dict[st
 # ---------------------------------------------------------------- the analyst's no-deal messages
 
 
-def seller_out_of_reach(deal: CompiledDeal, walk_away: float, best: float) -> str:
-    """No feasible package reaches the seller's walk-away."""
+def out_of_reach(deal: CompiledDeal, side: str, walk_away: float, best: float) -> str:
+    """No feasible package reaches ``side``'s ("seller" or "buyer") walk-away."""
     return (
-        f"the seller's walk-away ({money(deal, walk_away)}) is above every feasible package (best {money(deal, best)})"
-    )
-
-
-def buyer_out_of_reach(deal: CompiledDeal, walk_away: float, best: float) -> str:
-    """No feasible package reaches the buyer's walk-away."""
-    return (
-        f"the buyer's walk-away ({money(deal, walk_away)}) is above every feasible package (best {money(deal, best)})"
+        f"the {side}'s walk-away ({money(deal, walk_away)}) is above every feasible package (best {money(deal, best)})"
     )
 
 
