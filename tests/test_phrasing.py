@@ -147,7 +147,8 @@ def assert_names(deal: CompiledDeal, text: str, name: str, value: Any) -> None:
     """The sentence names ``value`` for issue ``name`` and says which issue it is."""
     issue = deal.by_name[name]
     words = issue_words(issue)
-    if not issue.numeric or issue.kind == "ordinal" and getattr(issue.spec, "labels", None):
+    labelled = issue.kind == "ordinal" and float(value) in (getattr(issue.spec, "labels", None) or {})
+    if not issue.numeric or labelled:
         shown = value_words(issue, value)
         assert shown in text, (name, shown, text)
     else:
@@ -263,8 +264,7 @@ def test_counter_sentence_forms():
     )
     stated = {**pkg, "price": 100, "support": "standard", "start_days": 0}
     assert counter_sentence(saas, pkg, stated, ["support"], ["price", "start_days"]) == (
-        "If you raise the price per seat to 111.50 USD/seat/month and start in 30 days, "
-        "we can move to premium support."
+        "If you raise the price per seat to 111.50 USD/seat/month and start in 30 days, we can move to premium support."
     )
     assert counter_sentence(saas, pkg, {"price": 111.5, "seats": 400}, [], []).startswith(
         "We can agree to the terms you named, with a 36-month term"
@@ -287,7 +287,9 @@ def test_counter_sentences_on_the_example_models(name):
 def _offers(deal: CompiledDeal, package: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any] | None]:
     """None, the package itself, one other complete offer, a partial one, one off-grid (87.25-style) price."""
     other = {i.name: display_value(i.labels[rng.integers(len(i.labels))]) for i in deal.issues}
-    partial = {k: v for k, v in other.items() if rng.random() < 0.4} or {deal.issues[0].name: other[deal.issues[0].name]}
+    partial = {k: v for k, v in other.items() if rng.random() < 0.4} or {
+        deal.issues[0].name: other[deal.issues[0].name]
+    }
     out: list[dict[str, Any] | None] = [None, dict(package), other, partial]
     price = price_issue(deal)
     if price is not None:
