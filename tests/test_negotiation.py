@@ -20,6 +20,7 @@ from dealopt.model.evaluation import evaluate
 from dealopt.negotiation.concession import aspiration
 from dealopt.negotiation.counter import Offer, recommend
 from dealopt.negotiation.packages import package_index
+from dealopt.negotiation.rules import move_kind
 from dealopt.negotiation.simulate import simulate
 from dealopt.negotiation.space import outcome_space
 from dealopt.negotiation.trades import find_trades, price_issue
@@ -98,18 +99,22 @@ def test_trade_gives_and_asks_follow_the_definition():
     s0, b0 = utilities(deal, base_pkg)
     result = dealopt.trades(deal, base_pkg, max_issues=2, top=20)
     assert result.trades
+    tol_s, tol_b = 1e-9 * max(1.0, abs(s0)), 1e-9 * max(1.0, abs(b0))
     for t in result.trades:
         for m in t.gives + t.asks:
             alone = dict(base_pkg)
             alone[m.issue] = m.to
             s, b = utilities(deal, alone)
+            kind = move_kind(s - s0, b - b0, tol_s, tol_b)
+            # the one give/ask rule: a move the buyer gains from alone is a give (a mutual one too)
+            assert kind in (("give", "mutual") if m in t.gives else ("ask", "neutral")), (m, kind)
             if m in t.gives:
-                assert b > b0 or (s <= s0 and b - b0 > s - s0)
+                assert b > b0 or (s < s0 and b >= b0 - tol_b)
             else:
-                assert s > s0 or s - s0 >= b - b0
+                assert b <= b0 + tol_b
         if t.gives and t.asks:
             assert t.sentence.startswith("If we ") and "can you" in t.sentence
-    assert result.trades[0].sentence == "If we move term months to 36, can you move seats to 400?"
+    assert result.trades[0].sentence == "If we extend the term to 36 months, can you increase seats to 400?"
     assert base.shape == (6,)
 
 
@@ -387,7 +392,18 @@ def test_cli_trades_and_counter_json(tmp_path):
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert set(d) == {"from", "trades"} and len(d["trades"]) == 3
-    assert set(d["trades"][0]) == {"gives", "asks", "seller_gain", "buyer_gain", "joint_gain", "package", "sentence"}
+    assert set(d["trades"][0]) == {
+        "gives",
+        "asks",
+        "seller_gain",
+        "buyer_gain",
+        "joint_gain",
+        "package",
+        "sentence",
+        "flags",
+        "price_range",
+    }
+    assert all(set(f) == {"code", "detail"} for t in d["trades"] for f in t["flags"])
     hist = tmp_path / "h.yaml"
     hist.write_text("- by: buyer\n  package: {price: 80, term_months: 24}\n")
     r = run_cli("counter", model, "--history", str(hist), "--progress", "0.4", "--json")

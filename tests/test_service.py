@@ -520,7 +520,7 @@ def public_numbers(deal: dealopt.CompiledDeal) -> set[str]:
         for label in issue.labels:
             value = display_value(label)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                out |= {str(value), f"{value:,}", f"{value:g}", repr(float(value))}
+                out |= {str(value), f"{value:,}", f"{value:g}", repr(float(value)), f"{value:,.2f}"}  # 2 dp: money
             else:
                 out |= set(NUMBER.findall(str(value).replace("_", " ")))
         out |= set(NUMBER.findall(f"{issue.spec.label or ''} {issue.spec.unit or ''}"))

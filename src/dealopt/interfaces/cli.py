@@ -68,9 +68,11 @@ def _levels_text(entry: dict[str, Any]) -> str:
         lo, hi = entry["range"]
         return f"any value in [{lo}, {hi}]"
     vals = entry["values"]
-    if len(vals) <= 8:
-        return ", ".join(map(str, vals))
-    return f"{vals[0]}, {vals[1]}, {vals[2]}, …, {vals[-1]}"
+    words = entry.get("labels") or [None] * len(vals)
+    shown = [f"{v} ({w})" if w is not None and w != str(v) else str(v) for v, w in zip(vals, words, strict=True)]
+    if len(shown) <= 8:
+        return ", ".join(shown)
+    return f"{shown[0]}, {shown[1]}, {shown[2]}, …, {shown[-1]}"
 
 
 @app.command()
@@ -88,7 +90,7 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
         table.add_column(col)
     for e in info["issues"]:
         table.add_row(e["name"], e["kind"], str(e["levels"] or "∞"), _levels_text(e), e["unit"] or "")
-    out.print(table)
+    out.print(table, markup=False)
     size = info["space_size"]
     out.print(
         f"outcome space: {size:,} packages"
@@ -292,9 +294,13 @@ def trades_cmd(
     for col in ("#", "Δ seller", "Δ buyer", "Δ joint"):
         table.add_column(col, justify="right")
     table.add_column("trade")
+    table.add_column("flags")
     for k, t in enumerate(result.trades, 1):
-        table.add_row(str(k), fmt(t.seller_gain, norm), fmt(t.buyer_gain, norm), fmt(t.joint_gain, norm), t.sentence)
-    out.print(table)
+        flags = "\n".join(f"⚑ {f}" for f in t.flags)
+        table.add_row(
+            str(k), fmt(t.seller_gain, norm), fmt(t.buyer_gain, norm), fmt(t.joint_gain, norm), t.sentence, flags
+        )
+    out.print(table, markup=False)
 
 
 @app.command("counter")

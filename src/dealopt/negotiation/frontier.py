@@ -23,6 +23,7 @@ from dealopt.model.compiled import CompiledDeal, as_deal
 from dealopt.model.schema import DealModel
 from dealopt.negotiation import bargaining
 from dealopt.negotiation.bargaining import Location
+from dealopt.negotiation.phrasing import out_of_reach, sides_apart
 
 __all__ = ["FrontierPoint", "FrontierResult", "NoDeal", "Solution", "frontier"]
 
@@ -259,29 +260,15 @@ def _no_deal(deal: CompiledDeal, engine: Engine, options: EngineOptions, raw: Ra
     best_s = float(np.max(at_buyer.seller)) if len(at_buyer) else None  # what the buyer can accept
     top_s = float(np.max(unbounded.seller))
     top_b = float(np.max(unbounded.buyer))
-    units = "normalized" if deal.normalized else deal.model.currency or ""
-
-    def money(x: float) -> str:
-        return f"{x:.4f}" if deal.normalized else f"{x:,.2f} {units}"
-
     if best_b is None:
-        return NoDeal(
-            "seller_walk_away",
-            f"the seller's walk-away ({money(w_s or 0)}) is above every feasible package (best {money(top_s)})",
-            seller_gap=(w_s or 0) - top_s,
-        )
+        return NoDeal("seller_walk_away", out_of_reach(deal, "seller", w_s or 0, top_s), seller_gap=(w_s or 0) - top_s)
     if best_s is None:
-        return NoDeal(
-            "buyer_walk_away",
-            f"the buyer's walk-away ({money(w_b or 0)}) is above every feasible package (best {money(top_b)})",
-            buyer_gap=(w_b or 0) - top_b,
-        )
+        return NoDeal("buyer_walk_away", out_of_reach(deal, "buyer", w_b or 0, top_b), buyer_gap=(w_b or 0) - top_b)
     buyer_gap = (w_b or 0) - best_b
     seller_gap = (w_s or 0) - best_s
     return NoDeal(
         "apart",
-        f"no ZOPA: at the seller's walk-away the buyer gets at most {money(best_b)}, {money(buyer_gap)} short of its "
-        f"walk-away; at the buyer's walk-away the seller gets at most {money(best_s)}, {money(seller_gap)} short of its own",
+        sides_apart(deal, best_b, buyer_gap, best_s, seller_gap),
         best_buyer_at_seller_walk_away=best_b,
         best_seller_at_buyer_walk_away=best_s,
         buyer_gap=buyer_gap,

@@ -107,8 +107,29 @@
 
   const issueLabel = (issue) => issue.label || issue.name.replace(/_/g, " ");
   const formatLevel = (value) => (typeof value === "number" ? num.format(value) : String(value));
-  const formatLevelWithUnit = (issue, value) =>
-    issue && issue.unit && typeof value === "number" ? `${formatLevel(value)} ${issue.unit}` : formatLevel(value);
+  const optionWords = (issue, value) => {
+    // The model's words for an option (its label), when it has them.
+    if (!issue || !Array.isArray(issue.labels) || !Array.isArray(issue.values)) return undefined;
+    const at = issue.values.findIndex((v) => sameLevel(v, value));
+    return at >= 0 ? issue.labels[at] : undefined;
+  };
+  const formatLevelWithUnit = (issue, value) => {
+    const words = optionWords(issue, value);
+    if (words !== undefined) return words;
+    return issue && issue.unit && typeof value === "number" ? `${formatLevel(value)} ${issue.unit}` : formatLevel(value);
+  };
+  // A flag is {code, detail} (older answers sent "code: detail" strings).
+  const flagParts = (f) => {
+    if (f && typeof f === "object") return { code: String(f.code || ""), detail: String(f.detail || "") };
+    const text = String(f);
+    const at = text.indexOf(":");
+    return at < 0 ? { code: text.trim(), detail: "" } : { code: text.slice(0, at).trim(), detail: text.slice(at + 1).trim() };
+  };
+  const flagText = (f) => {
+    const { code, detail } = flagParts(f);
+    const name = code.replace(/_/g, " ");
+    return detail ? `⚑ ${name}: ${detail}` : `⚑ ${name}`;
+  };
   const money = (value) => `${whole.format(value)}${state.model && state.model.units ? ` ${state.model.units}` : ""}`;
   const issueByName = (name) => (state.model ? state.model.issues.find((i) => i.name === name) : undefined);
   const sameLevel = (a, b) => (typeof a === "number" && typeof b === "number" ? Math.abs(a - b) < 1e-9 : String(a) === String(b));
@@ -259,7 +280,10 @@
       if (Array.isArray(issue.values)) {
         control = el("select", { id, "data-testid": id, "data-issue": issue.name });
         control.append(el("option", { value: "", text: "— not stated —" }));
-        for (const v of issue.values) control.append(el("option", { value: String(v), text: formatLevel(v) }));
+        for (const v of issue.values) {
+          const words = optionWords(issue, v);
+          control.append(el("option", { value: String(v), text: words !== undefined ? words : formatLevel(v) }));
+        }
       } else {
         const [lo, hi] = issue.range || [undefined, undefined];
         control = el("input", {
@@ -567,8 +591,8 @@
     if (c.flags && c.flags.length) {
       const flags = el("ul", { class: "flags", "data-testid": "counter-flags" });
       for (const f of c.flags) {
-        const code = f.split(":")[0].trim();
-        flags.append(el("li", { class: `flag ${code}`, "data-flag": code, text: `⚑ ${f.replace(/_/g, " ")}` }));
+        const { code } = flagParts(f);
+        flags.append(el("li", { class: `flag ${code}`, "data-flag": code, text: flagText(f) }));
       }
       item.append(flags);
     }
