@@ -2,7 +2,7 @@
 
 Run: python benchmarks/counter.py [--calls N]
 
-Histories come from simulated negotiations against a conceding buyer, so the
+Histories come from simulated negotiations against a Conceder buyer (20 steps), so the
 calls look like a rep's mid-negotiation requests; the model is loaded and its
 outcome space evaluated once (as the service does), then each call is timed.
 Target: p99 < 25 ms on every example model.
@@ -41,7 +41,7 @@ def main() -> None:
     for path in sorted((ROOT / "models").glob("*.yaml")):
         deal = compile_model(load_model(path))
         t0 = time.perf_counter()
-        sim = simulate(deal, "conceding")
+        sim = simulate(deal, "conceder", 20)
         warm = time.perf_counter() - t0
         offers = [Offer(e["by"], e["package"]) for e in sim.transcript if "package" in e]
         histories = [offers[: k + 1] for k in range(len(offers)) if offers[k].by == "buyer"]
