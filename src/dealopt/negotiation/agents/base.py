@@ -45,6 +45,10 @@ class Preferences:
         return np.lexsort((self.packages, -self.values))
 
     @functools.cached_property
+    def _negated(self) -> np.ndarray:
+        return -self.ranked  # ascending: what binary search needs
+
+    @functools.cached_property
     def _full(self) -> np.ndarray:
         full = np.full(self.size, -np.inf)
         full[self.packages] = self.values
@@ -76,7 +80,7 @@ class Preferences:
 
     def count_at_least(self, target: float) -> int:
         """How many feasible packages are worth at least ``target``."""
-        return int(np.searchsorted(-self.ranked, -target + EPS, side="right"))
+        return int(np.searchsorted(self._negated, -target + EPS, side="right"))
 
     def lowest_at_least(self, target: float) -> int | None:
         """Position in :attr:`order` of the least valuable package worth at least ``target`` (None if none)."""
