@@ -143,6 +143,12 @@ def test_engine_seat_plays_the_public_api_and_maps_counters_back() -> None:
     assert all(isinstance(o, dealopt.Offer) for o in engine.history)
 
 
+def test_engine_seat_can_open_when_the_seller_moves_first() -> None:
+    result = simulate(tiny(), "linear", 6, first="seller")
+    assert result.transcript[0]["by"] == "seller" and result.transcript[0]["action"] == "offer"
+    assert not result.failures
+
+
 def _fake_counter(answers: list[str], calls: list[dict], package: dict | None = None):
     def counter(deal, history, **kw):
         calls.append({"n": len(history), **kw})
