@@ -404,50 +404,36 @@ def _print_recommendation(deal: CompiledDeal, rec: Any) -> None:
 @app.command("simulate")
 def simulate_cmd(
     model: ModelArg,
-    buyer: Annotated[str, typer.Option("--buyer", help="conceding, hardline, mismatched or all.")] = "all",
-    rounds: Annotated[int, typer.Option("--rounds", help="Rounds before the deadline.")] = 20,
-    exponent: Annotated[float, typer.Option("--exponent", help="Our concession exponent.")] = 0.2,
-    transcript: Annotated[bool, typer.Option("--transcript", help="Show every offer.")] = False,
+    opponent: Annotated[
+        str, typer.Option("--opponent", help="The buyer: a standard agent (boulware, linear, …) or all.")
+    ] = "all",
+    rounds: Annotated[int, typer.Option("--rounds", help="Steps of alternating offers before the deadline.")] = 100,
+    guessed: Annotated[
+        bool, typer.Option("--guessed", help="Tell our engine a guessed buyer (the seller's utility mirrored).")
+    ] = False,
+    seller: Annotated[
+        str, typer.Option("--seller", help="Who sells: engine (ours) or a standard agent, as the baseline.")
+    ] = "engine",
+    transcript: Annotated[bool, typer.Option("--transcript", help="Show every move.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Negotiate with our counter-offer engine as the seller against scripted buyers."""
+    """Negotiate as the seller (our engine, or a standard agent) against standard buyer agents."""
+    from dealopt.interfaces.simulation_table import print_simulations
     from dealopt.negotiation.simulate import BUYERS, simulate
 
-    if buyer != "all" and buyer not in BUYERS:
-        fail(f"--buyer: {buyer!r}; expected one of {', '.join(BUYERS)} or all")
     deal = compile_model(load(model))
-    results = [simulate(deal, b, rounds, exponent) for b in (BUYERS if buyer == "all" else (buyer,))]
+    try:
+        if opponent != "all" and opponent not in BUYERS:
+            raise PackageError(f"opponent: {opponent!r}; expected one of {', '.join(BUYERS)}, or all")
+        names = BUYERS if opponent == "all" else (opponent,)
+        results = [simulate(deal, name, rounds, seller=seller, guessed=guessed) for name in names]
+    except DealoptError as exc:
+        fail(str(exc))
+        return
     if as_json:
         emit_json([r.to_dict(transcript) for r in results])
         return
-    norm = deal.normalized
-    table = Table(show_header=True, header_style="bold")
-    for col in ("buyer", "outcome", "round", "seller", "buyer utility", "joint", "of max joint", "seller's share"):
-        table.add_column(col, justify="left" if col in ("buyer", "outcome") else "right")
-    for r in results:
-        outcome = f"deal ({r.accepted_by} accepted)" if r.agreement else "no deal"
-        share = f"{r.joint_share:.1%}" if r.joint_share is not None else "—"
-        sshare = f"{r.seller_share:.1%}" if r.seller_share is not None else "—"
-        table.add_row(
-            r.buyer,
-            outcome,
-            str(r.rounds),
-            fmt(r.seller, norm),
-            fmt(r.buyer_utility, norm),
-            fmt(r.joint, norm),
-            share,
-            sshare,
-        )
-    out.print(table)
-    for r in results:
-        if r.agreement:
-            out.print(
-                f"{r.buyer}: " + ", ".join(f"{k}={display_value(v)}" for k, v in r.agreement.items()), markup=False
-            )
-        if transcript:
-            for e in r.transcript:
-                what = e.get("action") or ", ".join(f"{k}={display_value(v)}" for k, v in e["package"].items())
-                out.print(f"   round {e['round']:>2} {e['by']:>6}: {what}", markup=False)
+    print_simulations(results, transcript)
 
 
 # ---------------------------------------------------------------- schema, import
