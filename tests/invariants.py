@@ -279,7 +279,11 @@ def check_sentence(
             words = None
         if words is not None and words.lower() not in low:
             bad.append(f"{where}: the sentence does not name {name}={value} ({words!r}): {sentence}")
-        zero_named = float(value) == 0 and re.search(r"\b(waive|no|without|free)\b", low) if words is None else False
+        zero_named = (
+            float(value) == 0 and re.search(r"\b(waive|waived|no|without|free|immediate|immediately|none)\b", low)
+            if words is None
+            else False
+        )
         if words is None and not zero_named and not _number_in(value, sentence):
             bad.append(f"{where}: the sentence does not name {name}={value}: {sentence}")
     for raw in re.findall(r"\b[a-z0-9]+_[a-z0-9_]+\b", sentence):

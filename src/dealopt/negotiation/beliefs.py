@@ -92,7 +92,8 @@ def belief(
     learned = lo + learned_hat * (hi - lo)
     utility = model_weight * space.buyer + (1.0 - model_weight) * learned
     weights = {"buyer model": model_weight, _LEARNED: 1.0 - model_weight}
-    return BuyerBelief(utility, None, _acceptable(utility, w_b), weights, None, model_weight, learned, deal.shape)
+    # what the buyer accepts stays the model's: the learned utility ranks packages, it knows no walk-away
+    return BuyerBelief(utility, None, _acceptable(space.buyer, w_b), weights, None, model_weight, learned, deal.shape)
 
 
 def _acceptable(utility: np.ndarray, w: float | None) -> np.ndarray:

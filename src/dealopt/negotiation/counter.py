@@ -32,7 +32,7 @@ from dealopt.negotiation.flags import Flag, approval_flag
 from dealopt.negotiation.moves import Reference, move_table
 from dealopt.negotiation.offers import Offer, parse_history
 from dealopt.negotiation.rules import GIVE, MUTUAL, should_accept
-from dealopt.negotiation.search import LOW_ACCEPTANCE, search
+from dealopt.negotiation.search import LOW_ACCEPTANCE, obeys, search
 from dealopt.negotiation.situation import Situation, read_situation
 
 __all__ = ["Action", "Counter", "Offer", "Recommendation", "parse_history", "recommend", "OPENINGS"]
@@ -146,9 +146,12 @@ def recommend(
     final = turns_left == 1 if turns_left is not None else False
     level = _hold(sit, target)
     found = search(sit, level, top)
-    if not found.flats:
+    flats = found.flats or _fallback(sit)
+    if not flats:  # no counter keeps to the rules: their offer, if we can sign it, is the best left
+        if offer is not None and offer.allowed:
+            return _accept(sit, target, progress, turns_left, notes, last_turn)
         return _walk_away(sit, phrasing.reason_nothing_at_level(), progress, turns_left, notes)
-    counters = tuple(_counter(sit, f, found.restricted, final) for f in found.flats)
+    counters = tuple(_counter(sit, f, found.restricted, final) for f in flats)
     used = _used(sit, level)
     reason = phrasing.reason_counter(sit, level, used, final, turns_left)
     return Recommendation(
@@ -180,6 +183,20 @@ def _hold(sit: Situation, target: float) -> float:
     match = float(space.seller[ok].max())
     cap = sit.previous.seller if sit.previous is not None else match
     return max(target, min(match, cap))
+
+
+def _fallback(sit: Situation) -> tuple[int, ...]:
+    """Our previous counter again, when it is still within our limits, keeps to the rules against the buyer's new
+    terms, and is worth more to us than that offer."""
+    prev = sit.previous
+    if prev is None or prev.row is None:
+        return ()
+    flat = int(sit.space.flat(prev.row)[0])
+    if not sit.limits.allowed[flat] or (
+        sit.offer is not None and sit.offer.allowed and sit.offer.seller >= prev.seller
+    ):
+        return ()
+    return (flat,) if obeys(sit, np.array([flat]))[0] else ()
 
 
 def _used(sit: Situation, level: float) -> float | None:

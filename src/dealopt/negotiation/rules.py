@@ -141,20 +141,18 @@ def pareto_efficient(seller: np.ndarray, buyer: np.ndarray, tol_s: float, tol_b:
 
 def no_gift(stated_kinds: np.ndarray) -> np.ndarray:
     """Per candidate (rows) over the buyer's stated issues (columns, move codes from the stated value): no give
-    unless an ask on another stated issue pays for it."""
+    unless a move on another stated issue that we gain from (an ask, or a move both sides gain from) pays for it."""
     gives = (stated_kinds == GIVE).any(axis=1)
-    asks = (stated_kinds == ASK).any(axis=1)
-    return ~gives | asks
+    pays = ((stated_kinds == ASK) | (stated_kinds == MUTUAL)).any(axis=1)  # a move we gain from pays for a give
+    return ~gives | pays
 
 
 def reciprocal(kinds_from_previous: np.ndarray, stated_kinds: np.ndarray | None) -> np.ndarray:
     """Per candidate: a concession from our previous counter (a give) comes with an ask of the buyer, on the
     buyer's stated terms when it has stated any, else in the moves themselves."""
     concedes = (kinds_from_previous == GIVE).any(axis=1)
-    if stated_kinds is not None and stated_kinds.shape[1]:
-        asks = (stated_kinds == ASK).any(axis=1)
-    else:
-        asks = (kinds_from_previous == ASK).any(axis=1)
+    kinds = stated_kinds if stated_kinds is not None and stated_kinds.shape[1] else kinds_from_previous
+    asks = ((kinds == ASK) | (kinds == MUTUAL)).any(axis=1)
     return ~concedes | asks
 
 

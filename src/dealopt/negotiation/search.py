@@ -25,7 +25,7 @@ from dealopt.negotiation.moves import Reference, move_table
 from dealopt.negotiation.rules import ASK, monotone, no_gift, pareto_efficient, reciprocal
 from dealopt.negotiation.situation import Situation
 
-__all__ = ["Found", "search", "LOW_ACCEPTANCE", "RANK_BAND"]
+__all__ = ["Found", "obeys", "search", "LOW_ACCEPTANCE", "RANK_BAND"]
 
 #: Below this acceptance probability (buyer profiles) a counter is flagged, and one above it is offered if any.
 LOW_ACCEPTANCE = 0.5
@@ -118,6 +118,11 @@ def _least_concession(sit: Situation, top: int) -> list[int]:
 def _band(sit: Situation) -> float:
     zopa_b = sit.belief.utility[sit.zopa] if sit.zopa.any() else sit.belief.utility
     return max(RANK_BAND * float(zopa_b.max() - zopa_b.min()), sit.tol_b, 1e-300)
+
+
+def obeys(sit: Situation, flats: np.ndarray) -> np.ndarray:
+    """Which packages keep to the discipline (monotone, no gift, reciprocity) in this situation."""
+    return _obeying(sit, np.asarray(flats, dtype=np.int64))[0]
 
 
 def _obeying(sit: Situation, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
