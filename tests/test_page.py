@@ -121,9 +121,11 @@ def test_counter_for_a_buyer_offer(page: Page, base_url: str) -> None:
     page.get_by_test_id("recommend").click()
     expect(page.get_by_test_id("error")).to_contain_text("Enter the buyer's offer")
 
-    offer = {"price": "80", "seats": "300", "term_months": "12", "payment": "net30", "support": "standard"}
-    for issue, level in offer.items():  # start_days is left "not stated": a partial offer
-        page.get_by_test_id(f"issue-{issue}").select_option(level)
+    # numbers are typed, between grid steps too (87.25, 320 seats); options are picked
+    for issue, value in {"price": "87.25", "seats": "320"}.items():
+        page.get_by_test_id(f"issue-{issue}").fill(value)
+    for issue, level in {"term_months": "12", "payment": "net30", "support": "standard"}.items():
+        page.get_by_test_id(f"issue-{issue}").select_option(level)  # start_days is left "not stated": a partial offer
     page.get_by_test_id("progress").fill("0.5")
     page.get_by_test_id("recommend").click()
 
@@ -131,7 +133,7 @@ def test_counter_for_a_buyer_offer(page: Page, base_url: str) -> None:
     expect(counter).to_be_visible()
     expect(page.get_by_test_id("error")).to_be_hidden()
     expect(page.get_by_test_id("verdict")).to_have_text("Counter")
-    expect(page.get_by_test_id("reason")).to_contain_text("50% of the negotiation")
+    expect(page.get_by_test_id("reason")).to_contain_text("opening with our strongest package")
     sentence = counter.get_by_test_id("counter-sentence").inner_text()
     assert sentence.startswith(("If you", "We can")), sentence
     package = counter.get_by_test_id("counter-package")
@@ -157,8 +159,8 @@ def test_counter_for_a_buyer_offer(page: Page, base_url: str) -> None:
     expect(marks.locator("[data-kind=sent]")).to_have_count(1)
 
     # The buyer's complete answer: evaluated and plotted on the chart.
-    page.get_by_test_id("issue-start_days").select_option("15")
-    page.get_by_test_id("issue-price").select_option("90")
+    page.get_by_test_id("issue-start_days").fill("15")
+    page.get_by_test_id("issue-price").fill("90")
     page.get_by_test_id("recommend").click()
     expect(history).to_have_count(3)
     expect(marks.locator("[data-kind=buyer]")).to_have_count(1)

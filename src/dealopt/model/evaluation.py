@@ -232,6 +232,10 @@ def packages_to_values(
                     value[r] = issue.levels[j]  # type: ignore[index]
                 continue
             j = issue.index_of(x)
+            if j is None and issue.kind == "integer" and float(x).is_integer() and issue.lo <= x <= issue.hi:
+                value[r] = x  # a whole number between steps: evaluated as it is
+                on_grid = False
+                continue
             if j is None:
                 raise PackageError(
                     f"{where(r)}.{issue.name}: {raw!r} is not a level of {issue.name!r}; expected {expected_level(issue)}"

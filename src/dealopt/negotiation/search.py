@@ -126,12 +126,13 @@ def obeys(sit: Situation, flats: np.ndarray) -> np.ndarray:
 
 
 def _obeying(sit: Situation, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which candidates obey monotone, no-gift and reciprocity; their rows; their moves back toward us."""
+    """Which candidates lie in the zone of agreement we believe in and obey monotone, no-gift and reciprocity; their
+    rows; their moves back toward us."""
     space, bel, lim = sit.space, sit.belief, sit.limits
     rows = space.rows(cand)
     s, b = space.seller[cand], bel.utility[cand]
     prev = sit.previous
-    ok = monotone(s, b, (prev.seller, prev.buyer) if prev else None, lim.tol_s, sit.tol_b)
+    ok = sit.zopa[cand] & monotone(s, b, (prev.seller, prev.buyer) if prev else None, lim.tol_s, sit.tol_b)
     stated_kinds = None
     if sit.offer is not None:
         ref = Reference(sit.offer.stated.grid, sit.offer.stated.exact)

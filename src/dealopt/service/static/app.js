@@ -277,7 +277,7 @@
     for (const issue of state.model.issues) {
       const id = `issue-${issue.name}`;
       let control;
-      if (Array.isArray(issue.values)) {
+      if (Array.isArray(issue.values) && (issue.kind === "categorical" || issue.kind === "ordinal")) {
         control = el("select", { id, "data-testid": id, "data-issue": issue.name });
         control.append(el("option", { value: "", text: "— not stated —" }));
         for (const v of issue.values) {
@@ -285,9 +285,10 @@
           control.append(el("option", { value: String(v), text: words !== undefined ? words : formatLevel(v) }));
         }
       } else {
-        const [lo, hi] = issue.range || [undefined, undefined];
+        // a number a buyer names: any value, between grid steps too (the engine reads it exactly)
+        const [lo, hi] = issue.range || (Array.isArray(issue.values) ? [issue.values[0], issue.values[issue.values.length - 1]] : [undefined, undefined]);
         control = el("input", {
-          id, "data-testid": id, "data-issue": issue.name, type: "number", step: "any", min: lo, max: hi,
+          id, "data-testid": id, "data-issue": issue.name, type: "number", step: issue.kind === "integer" ? "1" : "any", min: lo, max: hi,
           placeholder: lo !== undefined ? `${formatLevel(lo)} – ${formatLevel(hi)}` : "not stated",
         });
       }
