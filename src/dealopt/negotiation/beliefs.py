@@ -37,6 +37,8 @@ MODEL_PRIOR = 0.5
 #: The most weight the learned utility gets: it refines the buyer model, never replaces it (measured in
 #: benchmarks/negotiation.py: uncapped learning cost the known-buyer engine 0.02 at 100 rounds).
 LEARNED_MAX_WEIGHT = 0.3
+#: Offers after which the learned utility may reach its full weight (it grows linearly until then).
+LEARNING_OFFERS = 10
 _LEARNED = "learned from offers"
 
 
@@ -183,7 +185,8 @@ def _learn(space: OutcomeSpace, offers: list[dict[int, int]], beta: float) -> tu
         freq.add(offer)
     m = max(log_model, log_learned)
     model_weight = float(np.exp(log_model - m) / (np.exp(log_model - m) + np.exp(log_learned - m)))
-    model_weight = max(model_weight, 1.0 - LEARNED_MAX_WEIGHT)
+    # the learned utility earns weight with evidence: a few offers say little about a buyer
+    model_weight = max(model_weight, 1.0 - LEARNED_MAX_WEIGHT * min(1.0, (len(offers) - 1) / LEARNING_OFFERS))
     if model_weight >= 1.0 - 1e-6:
         return None, 1.0
     weights, values = freq.model()

@@ -131,32 +131,74 @@ def recommend(
     notes: tuple[str, ...] = (),
 ) -> Recommendation:
     """The next move for the seller after ``history`` at ``progress`` ∈ [0, 1] (``turns_left``: our turns after this)."""
-    sit = read_situation(deal, history, rationality, learn)
-    notes = notes + (sit.offer.stated.notes if sit.offer else ())
-    last_turn = turns_left == 0 if turns_left is not None else progress >= 1.0
+    sit = read_situation(deal, history, rationality, learn)  # limits, beliefs, the offers read
+    clock = _Clock(progress, turns_left, notes + (sit.offer.stated.notes if sit.offer else ()))
     if not sit.zopa.any():
-        return _walk_away(sit, phrasing.reason_no_zopa(sit), progress, turns_left, notes)
-    target = _target(sit, progress, exponent, opening)
+        return _walk_away(sit, phrasing.reason_no_zopa(sit), clock)
+    target = _target(sit, progress, exponent, opening)  # the aspiration
     offer = sit.offer
-    if offer is not None and (last_turn or should_accept(offer.seller, target, offer.allowed, sit.tol_s)):
-        if offer.allowed:
-            return _accept(sit, target, progress, turns_left, notes, last_turn)
-    if last_turn:
-        return _walk_away(sit, phrasing.reason_deadline(offer is not None), progress, turns_left, notes)
-    final = turns_left == 1 if turns_left is not None else False
-    level = _hold(sit, target)
-    found = search(sit, level, top)
+    if offer is not None and offer.allowed and (clock.last or should_accept(offer.seller, target, True, sit.tol_s)):
+        return _accept(sit, target, clock)
+    if clock.last:
+        return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
+    level = _level(sit, target)
+    found = search(sit, level, top)  # the candidates
     flats = found.flats or _fallback(sit)
-    if not flats:  # no counter keeps to the rules: their offer, if we can sign it, is the best left
-        if offer is not None and offer.allowed:
-            return _accept(sit, target, progress, turns_left, notes, last_turn)
-        return _walk_away(sit, phrasing.reason_nothing_at_level(), progress, turns_left, notes)
-    counters = tuple(_counter(sit, f, found.restricted, final) for f in flats)
+    if flats:
+        return _countering(sit, level, flats, found.restricted, clock)
+    if offer is not None and offer.allowed:  # no counter keeps to the rules: their offer is the best left
+        return _accept(sit, target, clock)
+    return _walk_away(sit, phrasing.reason_nothing_at_level(), clock)
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """Where the negotiation stands."""
+
+    progress: float
+    turns_left: int | None
+    notes: tuple[str, ...]
+
+    @property
+    def last(self) -> bool:
+        """Our last turn: the deadline rules fire here, whatever the progress value."""
+        return self.turns_left == 0 if self.turns_left is not None else self.progress >= 1.0
+
+    @property
+    def final(self) -> bool:
+        """The turn before the last: our counter is our last best offer."""
+        return self.turns_left == 1
+
+
+def _countering(
+    sit: Situation, level: float, flats: tuple[int, ...], restricted: bool, clock: _Clock
+) -> Recommendation:
+    counters = tuple(_counter(sit, f, restricted, clock.final) for f in flats)
+    level = min(level, counters[0].seller)  # our beliefs moved: keeping the buyer whole cost a step
     used = _used(sit, level)
-    reason = phrasing.reason_counter(sit, level, used, final, turns_left)
+    reason = phrasing.reason_counter(sit, level, used, clock.final, clock.turns_left)
     return Recommendation(
-        Action.COUNTER, reason, level, sit.belief.weights, counters, progress, turns_left, None, None, used, notes
+        Action.COUNTER,
+        reason,
+        level,
+        sit.belief.weights,
+        counters,
+        clock.progress,
+        clock.turns_left,
+        None,
+        None,
+        used,
+        clock.notes,
     )
+
+
+def _level(sit: Situation, target: float) -> float:
+    """Where to counter: the aspiration, held at what the buyer's own offer lets us ask; one step down when the
+    buyer waits for us to move."""
+    level = _hold(sit, target)
+    if sit.buyer_waiting and sit.previous is not None:
+        level = min(level, _step_down(sit))
+    return level
 
 
 def _target(sit: Situation, progress: float, exponent: float, opening: str) -> float:
@@ -197,6 +239,14 @@ def _fallback(sit: Situation) -> tuple[int, ...]:
     ):
         return ()
     return (flat,) if obeys(sit, np.array([flat]))[0] else ()
+
+
+def _step_down(sit: Situation) -> float:
+    """Our utility at the next package down from our previous counter: one concession step, never below the end."""
+    assert sit.previous is not None
+    s = sit.space.seller
+    below = sit.zopa & (s < sit.previous.seller - sit.tol_s)
+    return max(float(s[below].max()), sit.low) if below.any() else sit.previous.seller
 
 
 def _used(sit: Situation, level: float) -> float | None:
@@ -258,31 +308,26 @@ def _flags(
     return flags
 
 
-def _accept(
-    sit: Situation, target: float, progress: float, turns_left: int | None, notes: tuple[str, ...], last_turn: bool
-) -> Recommendation:
+def _accept(sit: Situation, target: float, clock: _Clock) -> Recommendation:
     offer = sit.offer
     assert offer is not None and offer.package is not None
-    reason = phrasing.reason_accept(sit, last_turn)
     return Recommendation(
         Action.ACCEPT,
-        reason,
+        phrasing.reason_accept(sit, clock.last),
         target,
         sit.belief.weights,
         (),
-        progress,
-        turns_left,
+        clock.progress,
+        clock.turns_left,
         dict(offer.package),
         None,
         _used(sit, target),
-        notes,
+        clock.notes,
         phrasing.accept_sentence(sit.deal, offer.package, offer.stated.values),
     )
 
 
-def _walk_away(
-    sit: Situation, reason: str, progress: float, turns_left: int | None, notes: tuple[str, ...]
-) -> Recommendation:
+def _walk_away(sit: Situation, reason: str, clock: _Clock) -> Recommendation:
     """Walk away, leaving the last best offer on the table: the package at our limit that is best for the buyer."""
     lim, bel, space = sit.limits, sit.belief, sit.space
     last = None
@@ -291,5 +336,5 @@ def _walk_away(
         flat = int(pool[np.lexsort((pool, -space.seller[pool], -bel.utility[pool]))[0]])
         last = _counter(sit, flat, False, True)
     return Recommendation(
-        Action.WALK_AWAY, reason, None, bel.weights, (), progress, turns_left, None, last, None, notes
+        Action.WALK_AWAY, reason, None, bel.weights, (), clock.progress, clock.turns_left, None, last, None, clock.notes
     )
