@@ -5,9 +5,8 @@ from __future__ import annotations
 __all__ = ["aspiration", "DEFAULT_EXPONENT"]
 
 #: e < 1 is Boulware (firm, then concede near the deadline); 1 linear; > 1 Conceder.
-import os
 
-DEFAULT_EXPONENT = float(os.environ.get("EXPO", "0.2"))
+DEFAULT_EXPONENT = 0.2
 
 
 def aspiration(best: float, walk_away: float, progress: float, exponent: float = DEFAULT_EXPONENT) -> float:
