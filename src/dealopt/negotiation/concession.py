@@ -5,7 +5,6 @@ from __future__ import annotations
 __all__ = ["aspiration", "DEFAULT_EXPONENT"]
 
 #: e < 1 is Boulware (firm, then concede near the deadline); 1 linear; > 1 Conceder.
-
 DEFAULT_EXPONENT = 0.2
 
 
