@@ -141,7 +141,7 @@ def recommend(
         return _accept(sit, target, clock)
     if clock.last:
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
-    level = _level(sit, target)
+    level = _hold(sit, target)
     found = search(sit, level, top)  # the candidates
     flats = found.flats or _fallback(sit)
     if flats:
@@ -192,15 +192,6 @@ def _countering(
     )
 
 
-def _level(sit: Situation, target: float) -> float:
-    """Where to counter: the aspiration, held at what the buyer's own offer lets us ask; one step down when the
-    buyer waits for us to move."""
-    level = _hold(sit, target)
-    if sit.buyer_waiting and sit.previous is not None:
-        level = min(level, _step_down(sit))
-    return level
-
-
 def _target(sit: Situation, progress: float, exponent: float, opening: str) -> float:
     """This turn's aspiration: time-based, from our opening to the end of the zone; never above our last counter."""
     best = sit.best
@@ -239,14 +230,6 @@ def _fallback(sit: Situation) -> tuple[int, ...]:
     ):
         return ()
     return (flat,) if obeys(sit, np.array([flat]))[0] else ()
-
-
-def _step_down(sit: Situation) -> float:
-    """Our utility at the next package down from our previous counter: one concession step, never below the end."""
-    assert sit.previous is not None
-    s = sit.space.seller
-    below = sit.zopa & (s < sit.previous.seller - sit.tol_s)
-    return max(float(s[below].max()), sit.low) if below.any() else sit.previous.seller
 
 
 def _used(sit: Situation, level: float) -> float | None:

@@ -56,7 +56,6 @@ class Situation:
     previous: Previous | None
     offered: frozenset[int]  # flat indices of our earlier counters
     buyer_moved: bool  # the buyer's last offer is one it had not made before
-    buyer_waiting: bool  # the buyer's last two offers both repeat offers it had made: it waits for us to move
     best: float  # our best utility in the zone of agreement
     low: float  # our utility where the zone ends for us: the package in it best for the buyer (≥ walk-away)
     tol_b: float
@@ -88,9 +87,8 @@ def read_situation(deal: CompiledDeal, history: list[Offer], rationality: float,
     keys = [_key(o) for o in buyer_offers]
     repeats = [k in keys[:n] for n, k in enumerate(keys)]
     moved = bool(buyer_offers) and not repeats[-1]
-    waiting = len(repeats) >= 3 and repeats[-1] and repeats[-2]
     best, low = _ends(space, bel, zopa, limits)
-    return Situation(deal, space, limits, bel, zopa, offer, previous, offered, moved, waiting, best, low, tol_b)
+    return Situation(deal, space, limits, bel, zopa, offer, previous, offered, moved, best, low, tol_b)
 
 
 def _key(offer: StatedOffer) -> tuple[tuple[int, float], ...]:
