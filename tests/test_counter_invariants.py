@@ -42,7 +42,9 @@ def _buyer_offer(model: Any, rng: random.Random, partial: bool, off_grid: bool) 
     return {k: display_value(v) for k, v in row.items()}
 
 
-def play(model: Any, seed: int, rounds: int, partial: bool, off_grid: bool, learn: bool = False) -> list[str]:
+def play(
+    model: Any, seed: int, rounds: int, partial: bool, off_grid: bool, learn: bool = False, opening: str = "zopa"
+) -> list[str]:
     """Alternate scripted buyer offers and the engine's answers; judge every answer."""
     deal = compile_model(model)
     rng = random.Random(seed)
@@ -51,7 +53,7 @@ def play(model: Any, seed: int, rounds: int, partial: bool, off_grid: bool, lear
     bad: list[str] = []
     for r in range(1, rounds + 1):
         history.append({"by": "buyer", "package": _buyer_offer(model, rng, partial and rng.random() < 0.5, off_grid)})
-        rec = dealopt.counter(deal, history, round=r, deadline=rounds, top=3, learn=learn).to_dict()
+        rec = dealopt.counter(deal, history, round=r, deadline=rounds, top=3, learn=learn, opening=opening).to_dict()
         bad += [f"round {r}: {b}" for b in check_counter(model, history, rec, previous=previous)]
         if rec["recommendation"] != "counter":
             break
@@ -75,4 +77,11 @@ def test_every_counter_obeys_every_invariant_on_random_models(
 ) -> None:
     model = model_from_data(data)
     bad = play(model, seed, 6, partial, off_grid)
+    assert not bad, "\n".join(bad[:5])
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_counter_obeys_every_invariant_when_opening_above_the_zone(name: str) -> None:
+    model = load_model(MODELS[name])
+    bad = play(model, 7, 10, partial=True, off_grid=True, opening="best")
     assert not bad, "\n".join(bad[:5])

@@ -49,6 +49,7 @@ def search(sit: Situation, level: float, top: int) -> Found:
     if not len(universe):
         return Found((), False)
     b_all = bel.utility[universe]
+    zone = _within_zone(sit, level)
     k = _FIRST
     while True:
         if k < len(universe):
@@ -57,7 +58,7 @@ def search(sit: Situation, level: float, top: int) -> Found:
         else:
             pool = universe
         cand = pool[pareto_efficient(space.seller[pool], bel.utility[pool], lim.tol_s, sit.tol_b)]
-        chosen = _choose(sit, cand, top)
+        chosen = _choose(sit, cand, top, zone)
         if chosen or len(pool) == len(universe):  # alternatives come from the first pool; widen only for a first
             break
         k *= 8
@@ -65,16 +66,16 @@ def search(sit: Situation, level: float, top: int) -> Found:
     if not chosen and sit.previous is not None and sit.previous.buyer is not None:
         chosen = _least_concession(sit, top)
     if not chosen:  # nothing efficient obeys the rules: efficient among the packages that do
-        ok, _rows, _back = _obeying(sit, pool)
+        ok, _rows, _back = _obeying(sit, pool, zone)
         keep = pool[ok]
         if len(keep):
             cand = keep[pareto_efficient(space.seller[keep], bel.utility[keep], lim.tol_s, sit.tol_b)]
-            chosen = _choose(sit, cand, top)
+            chosen = _choose(sit, cand, top, zone)
             restricted = True
     return Found(tuple(int(f) for f in chosen), restricted)
 
 
-def _choose(sit: Situation, cand: np.ndarray, top: int) -> list[int]:
+def _choose(sit: Situation, cand: np.ndarray, top: int, zone: np.ndarray) -> list[int]:
     """The best ``top`` of efficient candidates that obey the rules, checking the rules a batch at a time in the
     order of buyer utility (bands whole, so the ranking inside a band is exact)."""
     if not len(cand):
@@ -89,7 +90,7 @@ def _choose(sit: Situation, cand: np.ndarray, top: int) -> list[int]:
         while stop < len(cand) and keys[stop] == keys[stop - 1]:
             stop += 1
         batch = cand[:stop]
-        ok, rows, back = _obeying(sit, batch)
+        ok, rows, back = _obeying(sit, batch, zone)
         chosen = _rank(sit, batch[ok], rows[ok], back[ok], top)
         start, size = stop, size * 4
     return chosen
@@ -108,7 +109,7 @@ def _least_concession(sit: Situation, top: int) -> list[int]:
     cand = cand[np.argsort(-space.seller[cand], kind="stable")]
     for start in range(0, len(cand), 64):
         batch = cand[start : start + 64]
-        ok, rows, back = _obeying(sit, batch)
+        ok, rows, back = _obeying(sit, batch, sit.zopa)
         if ok.any():
             first = int(np.flatnonzero(ok)[0])
             return _rank(sit, batch[first : first + 1], rows[first : first + 1], back[first : first + 1], 1)[:top]
@@ -120,19 +121,32 @@ def _band(sit: Situation) -> float:
     return max(RANK_BAND * float(zopa_b.max() - zopa_b.min()), sit.tol_b, 1e-300)
 
 
+def _within_zone(sit: Situation, level: float) -> np.ndarray:
+    """Where counters may lie: the zone of agreement we believe in, and, when our aspiration opens above it
+    (``opening="best"``), the allowed packages better for us than anything in it."""
+    if level <= sit.best + sit.tol_s:
+        return sit.zopa
+    return sit.zopa | (sit.limits.allowed & (sit.space.seller > sit.best + sit.tol_s))
+
+
 def obeys(sit: Situation, flats: np.ndarray) -> np.ndarray:
     """Which packages keep to the discipline (monotone, no gift, reciprocity) in this situation."""
-    return _obeying(sit, np.asarray(flats, dtype=np.int64))[0]
+    return _obeying(sit, np.asarray(flats, dtype=np.int64), sit.zopa)[0]
 
 
-def _obeying(sit: Situation, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _obeying(sit: Situation, cand: np.ndarray, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which candidates lie in the zone of agreement we believe in and obey monotone, no-gift and reciprocity; their
     rows; their moves back toward us."""
     space, bel, lim = sit.space, sit.belief, sit.limits
     rows = space.rows(cand)
     s, b = space.seller[cand], bel.utility[cand]
     prev = sit.previous
-    ok = sit.zopa[cand] & monotone(s, b, (prev.seller, prev.buyer) if prev else None, lim.tol_s, sit.tol_b)
+    within = (
+        sit.zopa
+        if sit.limits.tol_s + sit.best >= float(sit.space.seller[cand].min(initial=np.inf))
+        else sit.limits.allowed
+    )
+    ok = within[cand] & monotone(s, b, (prev.seller, prev.buyer) if prev else None, lim.tol_s, sit.tol_b)
     stated_kinds = None
     if sit.offer is not None:
         ref = Reference(sit.offer.stated.grid, sit.offer.stated.exact)
