@@ -2,19 +2,12 @@
 
 Run: python benchmarks/counter.py [--calls N] [--quick]
 
-<<<<<<< HEAD
 Histories are negotiations played by the engine against a conceding buyer (it
 offers, each round, the package best for itself among those at its falling
 target, and some offers are partial or between grid steps), so the calls look
 like a rep's mid-negotiation requests with long histories. The model is loaded
 and its outcome space evaluated once (as the service does), then each call is
 timed. Target: p99 < 25 ms on every model.
-=======
-Histories come from simulated negotiations against a Conceder buyer (20 steps), so the
-calls look like a rep's mid-negotiation requests; the model is loaded and its
-outcome space evaluated once (as the service does), then each call is timed.
-Target: p99 < 25 ms on every example model.
->>>>>>> agents
 """
 
 from __future__ import annotations
@@ -139,35 +132,9 @@ def main() -> None:
         deals += genius_deals()
     print(f"{'model':28s} {'packages':>10s}  {'counter p50':>11s} {'p99':>8s}   {'trades p50':>10s} {'p99':>8s}")
     worst = 0.0
-<<<<<<< HEAD
     for deal in deals:
         cp50, cp99, tp50, tp99, warm = measure(deal, args.calls, deal.space_size is not None and deal.space_size > 0)
         worst = max(worst, cp99)
-=======
-    for path in sorted((ROOT / "models").glob("*.yaml")):
-        deal = compile_model(load_model(path))
-        t0 = time.perf_counter()
-        sim = simulate(deal, "conceder", 20)
-        warm = time.perf_counter() - t0
-        offers = [Offer(e["by"], e["package"]) for e in sim.transcript if "package" in e]
-        histories = [offers[: k + 1] for k in range(len(offers)) if offers[k].by == "buyer"]
-        rng = np.random.default_rng(0)
-        trade_t, counter_t = [], []
-        for n in range(args.calls):
-            hist = histories[n % len(histories)]
-            progress = float(rng.uniform(0, 0.99))
-            t = time.perf_counter()
-            dealopt.counter(deal, hist, progress=progress)
-            counter_t.append(time.perf_counter() - t)
-            start = offers[(2 * n) % len(offers)].package
-            if len(start) == len(deal.issues):
-                t = time.perf_counter()
-                dealopt.trades(deal, start)
-                trade_t.append(time.perf_counter() - t)
-        tp50, tp99 = percentiles(trade_t)
-        cp50, cp99 = percentiles(counter_t)
-        worst = max(worst, tp99, cp99)
->>>>>>> agents
         print(
             f"{deal.name[:28]:28s} {deal.space_size:>10,}  {cp50:9.2f}ms {cp99:6.2f}ms   {tp50:8.2f}ms {tp99:6.2f}ms"
             f"  {'met' if cp99 < 25 else 'NOT met'} (setup {warm:.1f} s)"
