@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 
 import dealopt
+from common import CASES, genius_cases
 from dealopt import compile_model, load_model
 from dealopt.model.compiled import CompiledDeal
 from dealopt.negotiation.counter import Offer
 from dealopt.negotiation.space import outcome_space
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ROOT.parent / "shared" / "cases"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -38,40 +38,7 @@ def genius_deals() -> list[CompiledDeal]:
     """Every GENIUS domain under shared/cases, imported."""
     from dealopt.model.importers.genius import import_genius
 
-    triples = []
-    for d in sorted((CASES / "genius").glob("*/")):
-        xmls = sorted(d.glob("*.xml"))
-        dom = [x for x in xmls if "domain" in x.name.lower()]
-        if dom:
-            profs = [x for x in xmls if x not in dom]
-            triples.append((dom[0], profs[0], profs[1]))
-    more = CASES / "genius-more"
-    for dom in sorted(more.rglob("*-domain.xml")):
-        triples.append(
-            (
-                dom,
-                dom.with_name(dom.name.replace("-domain", "-prof1")),
-                dom.with_name(dom.name.replace("-domain", "-prof2")),
-            )
-        )
-    if (more / "Jobs").is_dir():
-        triples.append((more / "Jobs/Jobs.xml", more / "Jobs/Jobs_util1.xml", more / "Jobs/Jobs_util2.xml"))
-    t = more / "thompson"
-    if t.is_dir():
-        triples.append(
-            (
-                t / "thompson_employment.xml",
-                t / "thompson_employer_utilityspace.xml",
-                t / "thompson_employee_utilityspace.xml",
-            )
-        )
-    out = []
-    for tri in triples:
-        try:
-            out.append(compile_model(import_genius(*tri)))
-        except Exception as exc:  # a case this benchmark cannot pair up: say so, go on
-            print(f"skipped {tri[0].name}: {exc}")
-    return out
+    return [compile_model(import_genius(*files)) for _name, files in genius_cases()]
 
 
 def histories(deal: CompiledDeal, rounds: int = 40) -> list[list[Offer]]:

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from common import genius_cases
 from dealopt import compile_model, load_model
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.importers.genius import import_genius
@@ -42,7 +43,6 @@ from dealopt.negotiation.agents import AGENTS
 from dealopt.negotiation.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = ROOT.parent / "shared" / "cases"
 ENGINE_SEATS = ("engine", "engine_guessed")
 SEATS = (*ENGINE_SEATS, *AGENTS)
 QUICK = ("Laptop", "ItexvsCypress", "EnglandZimbabwe", "saas-renewal")
@@ -66,32 +66,8 @@ class Scenario:
 
 
 def scenarios() -> list[Scenario]:
-    """Every GENIUS domain of ../shared/cases, then every example model."""
-    out = []
-    expected = CASES / "genius" / "expected.json"
-    if expected.is_file():
-        for case, info in sorted(json.loads(expected.read_text()).items()):
-            files = tuple(str(CASES / "genius" / case / info["files"][k]) for k in ("domain", "seller", "buyer"))
-            out.append(Scenario(case, "genius", files))
-    more = CASES / "genius-more"
-    triples = [
-        (d, d.with_name(d.name.replace("-domain", "-prof1")), d.with_name(d.name.replace("-domain", "-prof2")))
-        for d in sorted(more.rglob("*-domain.xml"))
-    ]
-    if more.is_dir():
-        triples.append((more / "Jobs/Jobs.xml", more / "Jobs/Jobs_util1.xml", more / "Jobs/Jobs_util2.xml"))
-        t = more / "thompson"
-        triples.append(
-            (
-                t / "thompson_employment.xml",
-                t / "thompson_employer_utilityspace.xml",
-                t / "thompson_employee_utilityspace.xml",
-            )
-        )
-    for domain, seller, buyer in triples:
-        folder = domain.parent.name
-        name = f"{folder}/{domain.stem.removesuffix('-domain')}" if folder == "anac2012_A" else folder
-        out.append(Scenario(name, "genius", (str(domain), str(seller), str(buyer))))
+    """Every GENIUS domain and example model."""
+    out = [Scenario(name, "genius", tuple(str(f) for f in files)) for name, files in genius_cases()]
     out += [Scenario(p.stem, "models", (str(p),)) for p in sorted((ROOT / "models").glob("*.yaml"))]
     return out
 

@@ -253,6 +253,10 @@ def evaluate_values(deal: CompiledDeal, frame: pd.DataFrame, label: str = "packa
     vals, idx = packages_to_values(deal, frame, label)
     if idx is not None and len(idx):
         return evaluate_indices(deal, idx)
+    return _evaluate_on_values(deal, vals)
+
+
+def _evaluate_on_values(deal: CompiledDeal, vals: _Values) -> Evaluation:
     everything = tuple(range(len(deal.issues)))
     keys = {"seller": deal.seller, "buyer": deal.buyer}
     for p in deal.profiles:
@@ -313,9 +317,4 @@ def evaluate_off_grid(deal: CompiledDeal, index: np.ndarray, exact: Mapping[int,
     for i, x in exact.items():
         vals.value[i] = np.full(len(idx), float(x))
         vals.index[i] = np.full(len(idx), -1, dtype=np.int64)
-    everything = tuple(range(len(deal.issues)))
-    keys = {"seller": deal.seller, "buyer": deal.buyer}
-    for p in deal.profiles:
-        keys[f"profile:{p.name}"] = p.utility
-    sums = {k: _utility_on_values(u, vals, everything) for k, u in keys.items()}
-    return _finish(deal, sums, _feasible_on_values(deal, vals, everything))
+    return _evaluate_on_values(deal, vals)

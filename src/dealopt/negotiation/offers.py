@@ -45,6 +45,7 @@ class StatedOffer:
     grid: dict[int, int]  # issue position → level index, for stated values on the grid
     exact: dict[int, float]  # issue position → exact value, for stated values between grid steps
     notes: tuple[str, ...] = field(default=())
+    clamped: frozenset[int] = field(default=frozenset())  # issue positions read at the nearest bound
 
     @property
     def stated(self) -> frozenset[int]:
@@ -92,6 +93,7 @@ def read_offer(deal: CompiledDeal, package: dict[str, Any], where: str = "packag
     grid: dict[int, int] = {}
     exact: dict[int, float] = {}
     notes: list[str] = []
+    clamped: set[int] = set()
     for name, raw in package.items():
         issue = deal.by_name.get(name)
         if issue is None:
@@ -113,6 +115,7 @@ def read_offer(deal: CompiledDeal, package: dict[str, Any], where: str = "packag
                 f"read as {display_value(bound)}"
             )
             x = bound
+            clamped.add(issue.index)
         idx = issue.index_of(x)
         if idx is not None:
             grid[issue.index] = idx
@@ -124,7 +127,7 @@ def read_offer(deal: CompiledDeal, package: dict[str, Any], where: str = "packag
             values[issue.name] = display_value(issue.labels[grid[issue.index]])
         elif issue.index in exact:
             values[issue.name] = display_value(exact[issue.index])
-    return StatedOffer(values, grid, exact, tuple(notes))
+    return StatedOffer(values, grid, exact, tuple(notes), frozenset(clamped))
 
 
 def _number(issue: CompiledIssue, raw: Any, where: str) -> float | None:

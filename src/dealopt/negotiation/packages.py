@@ -11,6 +11,7 @@ import yaml
 
 from dealopt.errors import PackageError
 from dealopt.model.compiled import CompiledDeal, expected_level
+from dealopt.negotiation.offers import read_offer
 from dealopt.negotiation.phrasing import issue_words
 
 __all__ = ["read_package_text", "package_index", "partial_index", "issue_label"]
@@ -34,19 +35,16 @@ def read_package_text(text: str, source: str = "--package") -> dict[str, Any]:
 
 
 def partial_index(deal: CompiledDeal, package: dict[str, Any], where: str = "package") -> dict[int, int]:
-    """Level indices of the issues a (partial) package names: ``{issue position: level index}``."""
-    out: dict[int, int] = {}
-    for name, value in package.items():
-        issue = deal.by_name.get(name)
-        if issue is None:
-            raise PackageError(f"{where}: unknown issue {name!r}; expected one of {', '.join(deal.by_name)}")
-        if not issue.gridded:
-            raise PackageError(f"{where}.{name}: a continuous issue without step; give it a step to negotiate over it")
-        idx = issue.index_of(value)
-        if idx is None:
-            raise PackageError(f"{where}.{name}: {value!r} is not a level; expected {expected_level(issue)}")
-        out[issue.index] = idx
-    return out
+    """Level indices of the issues a (partial) package names: ``{issue position: level index}``; every value must
+    be a level (an offer between grid steps is read by :func:`dealopt.negotiation.offers.read_offer`)."""
+    stated = read_offer(deal, package, where)
+    off = min(set(stated.exact) | stated.clamped, default=None)
+    if off is not None:
+        issue = deal.issues[off]
+        raise PackageError(
+            f"{where}.{issue.name}: {package[issue.name]!r} is not a level; expected {expected_level(issue)}"
+        )
+    return dict(stated.grid)
 
 
 def package_index(deal: CompiledDeal, package: dict[str, Any], where: str = "package") -> np.ndarray:
