@@ -130,8 +130,6 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
                 loop.remove_signal_handler(signal.SIGHUP)
             pool.close()
-            warm.close()
-            searches.shutdown(wait=False, cancel_futures=True)
 
     async def reload_logged() -> None:
         try:

@@ -158,7 +158,8 @@ class Gate:
             )
 
     async def _checked(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
-        if len(path) > 1 and path.endswith("/"):
+        raw = scope.get("raw_path") or path.encode()
+        if len(raw) > 1 and raw.endswith(b"/"):  # a literal slash (not an encoded one inside a name)
             query = scope.get("query_string", b"").decode("latin-1")
             location = "/" + path.strip("/") + (f"?{query}" if query else "")
             raise _Refused(308, f"moved to {clip(location, 120)}", headers={"Location": location})

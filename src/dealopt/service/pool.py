@@ -176,12 +176,11 @@ class SolverPool:
         return value
 
     def close(self) -> None:
-        """Stop every solver process."""
+        """Stop every idle solver process (busy ones are stopped by their job's budget); the pool stays usable."""
         with self._lock:
             workers, self._idle = self._idle, []
         for worker in workers:
             worker.kill()
-        self._threads.shutdown(wait=False, cancel_futures=True)
 
     def pids(self) -> list[int]:
         """The idle solver processes (for tests)."""

@@ -14,31 +14,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 __all__ = ["guarded_protocol"]
 
 log = logging.getLogger("dealopt.service")
+_DEFAULTS = (10.0, 1000, 64 * 1024)  # head timeout (s), connections, head bytes
 
 
 class _Guard:
-    """Mixin for a uvicorn HTTP protocol class (h11 or httptools)."""
-
-    head_timeout: ClassVar[float] = 10.0
-    max_head_bytes: ClassVar[int] = 64 * 1024
-    max_connections: ClassVar[int] = 1000
-    waiting: ClassVar[dict[Any, float]]  # connections without a request in progress → since when (one server)
+    """Mixin for a uvicorn HTTP protocol class (h11 or httptools); limits from ``config.dealopt_limits``."""
 
     transport: asyncio.Transport
     connections: set[Any]
     cycle: Any
     loop: asyncio.AbstractEventLoop
 
+    def __init__(self, config: Any, server_state: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, server_state, *args, **kwargs)  # type: ignore[call-arg]
+        self.head_timeout, self.max_connections, self.max_head_bytes = getattr(config, "dealopt_limits", _DEFAULTS)
+        # connections without a request in progress → since when (one registry per server)
+        self.waiting: dict[Any, float] = server_state.__dict__.setdefault("dealopt_waiting", {})
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_bytes = 0
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # type: ignore[misc]
-        self._head_timer: asyncio.TimerHandle | None = None
         self._wait()
         if len(self.connections) > self.max_connections:
             others = [(since, c) for c, since in self.waiting.items() if c is not self]
@@ -95,16 +98,22 @@ class _Guard:
             self.transport.close()
 
 
-def guarded_protocol(
-    head_timeout: float, max_connections: int, max_head_bytes: int = 64 * 1024
-) -> type[asyncio.Protocol]:
-    """A uvicorn HTTP protocol class (httptools when installed, else h11) with these limits."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+class GuardedH11Protocol(_Guard, H11Protocol):
+    """uvicorn's h11 protocol with the limits above."""
 
-        base: type[Any] = HttpToolsProtocol
-    except ImportError:  # pragma: no cover - uvicorn[standard] installs httptools
-        base = H11Protocol
-    attrs = {"head_timeout": head_timeout, "max_connections": max_connections, "max_head_bytes": max_head_bytes}
-    attrs["waiting"] = {}
-    return type(f"Guarded{base.__name__}", (_Guard, base), attrs)
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class GuardedHttpToolsProtocol(_Guard, HttpToolsProtocol):
+        """uvicorn's httptools protocol with the limits above."""
+
+    _FASTEST: type[asyncio.Protocol] = GuardedHttpToolsProtocol
+except ImportError:  # pragma: no cover - uvicorn[standard] installs httptools
+    _FASTEST = GuardedH11Protocol
+
+
+def guarded_protocol(config: Any, head_timeout: float, max_connections: int, max_head_bytes: int = 64 * 1024) -> None:
+    """Make ``config`` (a ``uvicorn.Config``) use the guarded protocol (httptools when installed) with these limits."""
+    config.http = _FASTEST
+    config.dealopt_limits = (head_timeout, max_connections, max_head_bytes)

@@ -78,13 +78,12 @@ def _config(target: Any, listen: Listen, factory: bool) -> Any:
     from dealopt.service.protocol import guarded_protocol
 
     room = fd_room(listen.max_connections)
-    return uvicorn.Config(
+    config = uvicorn.Config(
         target,
         factory=factory,
         host=listen.host,
         port=listen.port,
         workers=listen.workers,
-        http=guarded_protocol(listen.head_timeout, room),
         ws="none",
         lifespan="on",
         timeout_keep_alive=max(1, round(listen.keep_alive)),
@@ -96,6 +95,8 @@ def _config(target: Any, listen: Listen, factory: bool) -> Any:
         server_header=False,
         proxy_headers=False,
     )
+    guarded_protocol(config, listen.head_timeout, room)
+    return config
 
 
 def serve(

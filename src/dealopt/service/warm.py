@@ -131,7 +131,3 @@ class Warm:
         while len(self._summaries) > _SUMMARIES:
             self._summaries.popitem(last=False)
         return result
-
-    def close(self) -> None:
-        """Stop the evaluation thread."""
-        self._evaluator.shutdown(wait=False, cancel_futures=True)
