@@ -124,9 +124,12 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         loop = asyncio.get_running_loop()
         with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # only in a main thread
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(reload_logged()))
+        starting = loop.run_in_executor(None, pool.start)  # solver processes ready before the first request
         try:
             yield
         finally:
+            with contextlib.suppress(Exception):
+                await starting
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
                 loop.remove_signal_handler(signal.SIGHUP)
             pool.close()

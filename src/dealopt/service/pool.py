@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
@@ -27,7 +28,8 @@ from dealopt.errors import DealoptError, LimitError
 
 __all__ = ["JobFailed", "SolverPool", "Timeout"]
 
-_PRELOAD = ["dealopt.service.jobs"]
+_PRELOAD = ["dealopt.service.jobs", "dealopt.negotiation.frontier", "dealopt.negotiation.api", "dealopt.engines.milp"]
+log = logging.getLogger("dealopt.service")
 
 
 class Timeout(LimitError):
@@ -118,6 +120,8 @@ class SolverPool:
         self._lock = threading.Lock()
         self._ctx: Any = None
         self.killed = 0  # jobs stopped past their budget (for tests and the log)
+        self.busy: set[int] = set()  # pids of the processes running a job now
+        self.ran: list[int] = []  # pids of the processes that took a job, in order (for tests)
 
     def _context(self) -> Any:
         if self._ctx is None:
@@ -152,6 +156,9 @@ class SolverPool:
         worker: _Worker | None = None
         try:
             worker = await loop.run_in_executor(self._threads, self._take)
+            pid = worker.process.pid or 0
+            self.busy.add(pid)
+            self.ran.append(pid)
             worker.conn.send((fn, args))
             remaining = max(0.0, deadline - loop.time())
             try:
@@ -159,14 +166,18 @@ class SolverPool:
             except (TimeoutError, asyncio.CancelledError):
                 self.killed += 1
                 worker.kill()  # its CPU stops here; the thread waiting on its pipe gets EOF and ends
+                self.busy.discard(pid)
+                log.warning("solver process %d stopped: past the time budget", pid)
                 worker = None
                 raise
             except (EOFError, OSError):
                 worker.kill()
+                self.busy.discard(pid)
                 worker = None
                 raise JobFailed("the solver process ended unexpectedly") from None
         finally:
             if worker is not None:
+                self.busy.discard(worker.process.pid or 0)
                 self._give_back(worker)
             self._slots.release()
         if status == "error":
@@ -174,6 +185,14 @@ class SolverPool:
         if status == "failed":
             raise JobFailed(f"the computation failed ({value})")
         return value
+
+    def start(self) -> None:
+        """Start every solver process now (blocking: call it from a thread), so no request waits for one."""
+        with self._lock:
+            missing = self.size - len(self._idle)
+        started = [_Worker(self._context(), self.nice) for _ in range(max(0, missing))]
+        with self._lock:
+            self._idle.extend(started)
 
     def close(self) -> None:
         """Stop every idle solver process (busy ones are stopped by their job's budget); the pool stays usable."""
