@@ -120,4 +120,4 @@ def test_what_the_rep_sees_is_enough_for_the_page(client, deal) -> None:
     }
     assert rep["proposal"] == desk["proposal"] and rep["reason"] == desk["reason"]
     assert {"aspiration", "beliefs", "frontier"} <= set(desk) and "seller" in desk["counters"][0]
-    assert rep == visible("rep", "counter", desk)
+    assert rep == {**visible("rep", "counter", desk), "model_version": desk["model_version"]}
