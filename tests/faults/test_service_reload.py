@@ -150,3 +150,43 @@ def test_workers_serve_one_version_through_restarts_and_reloads(tmp_path: Path) 
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_sighup_reloads_a_single_process_server(tmp_path: Path) -> None:
+    folder = models_copy(tmp_path)
+    model = folder / "saas-renewal.yaml"
+    keys = tmp_path / "keys.yaml"
+    keys.write_text(yaml.safe_dump(KEYS), encoding="utf-8")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    args = ["serve", "--models", folder, "--keys", keys, "--port", port, "--solver-processes", "1"]
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen([str(DEALOPT), *map(str, args)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+
+        def healthy() -> bool:
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                return httpx2.get(f"{base}/healthz", timeout=1).status_code == 200
+            except httpx2.HTTPError:
+                return False
+
+        wait_until(healthy, 60)
+        with httpx2.Client(base_url=base, timeout=30) as http:
+            before = walk_away(http)
+            version = http.get("/healthz").json()["model_version"]
+            set_walk_away(model, before + 7)
+            assert walk_away(http) == before
+            server.send_signal(signal.SIGHUP)
+            wait_until(lambda: http.get("/healthz").json()["model_version"] != version)
+            assert walk_away(http) == before + 7
+        assert server.poll() is None  # SIGHUP reloads; it does not stop the server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    assert "reload (SIGHUP): model version" in (tmp_path / "serve.log").read_text()
