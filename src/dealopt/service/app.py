@@ -111,6 +111,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
     limits = KeyLimits(settings.per_key_requests, settings.per_key_solver)
     seen = {"catalog": store.catalog}
     worker = uuid.uuid4().hex[:8]  # which worker process answered /healthz (not its pid)
+    reloads: set[asyncio.Task[None]] = set()  # reloads started by SIGHUP, kept until done
 
     def current() -> Catalog:
         cat = store.catalog
@@ -123,7 +124,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # only in a main thread
-            loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(reload_logged()))
+            loop.add_signal_handler(signal.SIGHUP, lambda: reloads.add(loop.create_task(reload_logged())))
         starting = loop.run_in_executor(None, pool.start)  # solver processes ready before the first request
         try:
             yield
@@ -140,6 +141,8 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
             log.warning("reload (SIGHUP): model version %s (was %s)", done.version, done.previous)
         except DealoptError as exc:
             log.warning("%s", exc)
+        finally:
+            reloads.discard(asyncio.current_task())  # type: ignore[arg-type]
 
     app = FastAPI(
         title="dealopt",

@@ -13,6 +13,7 @@ The catalog (model version) in force when the request starts is the one the whol
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -203,8 +204,6 @@ class Gate:
         return found
 
     async def _body(self, receive: Receive) -> bytes | None:
-        import asyncio
-
         chunks: list[bytes] = []
         seen = 0
         deadline = time.monotonic() + self.body_timeout
