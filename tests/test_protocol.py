@@ -323,6 +323,7 @@ def test_cli_simulate_bad_options_exit_2_in_one_line(args: list[str], words: str
 
 
 def test_negotiation_benchmark_smoke(capsys, monkeypatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # as when run as a script: its helpers sit beside it
     spec = importlib.util.spec_from_file_location("negotiation_bench", ROOT / "benchmarks" / "negotiation.py")
     bench = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, bench)  # its dataclasses look their module up

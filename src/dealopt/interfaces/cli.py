@@ -325,12 +325,13 @@ def counter_cmd(
     ] = 0.2,
     top: Annotated[int, typer.Option("--top", help="How many counter-offers to list.")] = 3,
     opening: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--opening",
-            help="Where concession starts: zopa (our best package the buyer would accept) or best (our best allowed).",
+            help="Where concession starts: best (our best allowed package; the default) or zopa (our best package "
+            "the buyer would accept; the default with buyer profiles).",
         ),
-    ] = "zopa",
+    ] = None,
     proposal_only: Annotated[
         bool, typer.Option("--proposal-only", help="Print only what the buyer may see: the package and its sentence.")
     ] = False,

@@ -60,14 +60,15 @@ def counter(
     deadline: int | None = None,
     exponent: float = DEFAULT_EXPONENT,
     top: int = 3,
-    opening: str = "zopa",
+    opening: str | None = None,
     learn: bool = True,
 ) -> Recommendation:
     """Accept, counter or walk away after ``history``.
 
     Where the negotiation stands: ``round`` R of ``deadline`` D (R = D is our last turn: the last-turn rules fire
     there whatever the clock says), or ``progress`` ∈ [0, 1] (1 is the last turn); with neither, 0.5 with a note.
-    ``learn``: without buyer profiles, let a utility learned from the buyer's offers compete with the model's.
+    ``opening``: where concession starts, ``best`` (our best allowed package) or ``zopa`` (our best package the buyer
+    would accept); default ``best``, ``zopa`` with buyer profiles. ``learn``: without buyer profiles, let a utility learned from the buyer's offers compete with the model's.
     """
     deal = as_deal(model)
     offers = history if all(isinstance(h, Offer) for h in history) else parse_history(history)
@@ -76,7 +77,7 @@ def counter(
         raise OptionError("exponent", exponent, "a number > 0")
     if top < 1:
         raise OptionError("top", top, "at least 1")
-    if opening not in OPENINGS:
+    if opening is not None and opening not in OPENINGS:
         raise OptionError("opening", opening, "one of " + ", ".join(OPENINGS))
     return recommend(
         deal,
