@@ -179,7 +179,9 @@ def untabulated(deal: CompiledDeal) -> str | None:
         size = math.prod(len(deal.issues[i].labels) for i in grid)
         if size > MAX_TABLE_CELLS:
             names = ", ".join(deal.issues[i].name for i in grid)
-            return f"issues {names} interact in {size:,} joint levels, more than {MAX_TABLE_CELLS:,} (use --engine milp)"
+            return (
+                f"issues {names} interact in {size:,} joint levels, more than {MAX_TABLE_CELLS:,} (use --engine milp)"
+            )
     return None
 
 

@@ -248,7 +248,9 @@ class _Sweep:
             b_new = self.follow(F, k, lam)
             b_cur = max(b_new, beta)
         else:
-            raise SolveError("merge: the segment envelope did not close (a bug: please report the model)", engine="merge")
+            raise SolveError(
+                "merge: the segment envelope did not close (a bug: please report the model)", engine="merge"
+            )
         if F:
             F[-1].seg, F[-1].carrier = False, None
         return F
@@ -308,11 +310,11 @@ class _Sweep:
                 s2, b2 = self.at(k, lam2)
                 F.append(Vertex(s2, b2, k, lam2))
             return b_r
-        raise SolveError("merge: a piece of the segment envelope did not end (a bug: please report the model)", engine="merge")
+        raise SolveError(
+            "merge: a piece of the segment envelope did not end (a bug: please report the model)", engine="merge"
+        )
 
-    def dominating(
-        self, k: int, a: Vertex, s_b: float, b_b: float
-    ) -> tuple[int, float, float, float, bool] | None:
+    def dominating(self, k: int, a: Vertex, s_b: float, b_b: float) -> tuple[int, float, float, float, bool] | None:
         """What first dominates the edge a → (s_b, b_b) of piece k: the lexicographic top of the other pieces'
         parts on or above its line, with buyer ≥ b_a and seller ≥ s_b, among those reaching strictly above it.
 

@@ -22,9 +22,9 @@ from dealopt.engines.base import EngineOptions, RawFrontier, Status, drop_collin
 from dealopt.engines.envelope import Pieces, Vertex, envelope, minkowski
 from dealopt.engines.pieces import ComponentPieces, component_pieces
 from dealopt.engines.point_merge import PointMerge, merge_points
+from dealopt.engines.values import values_of
 from dealopt.errors import SolveError
 from dealopt.model.compiled import CompiledDeal
-from dealopt.engines.values import values_of
 from dealopt.model.levels import display_value
 
 __all__ = ["merge_segments"]
@@ -132,7 +132,10 @@ def merge_segments(
     prep = _prepare(deal, q_s, q_b)
     if prep is None:
         return RawFrontier(engine, Status.INFEASIBLE, np.empty(0), np.empty(0), [], segment=np.zeros(0, dtype=bool))
-    verts, kept = envelope(_identity(prep.from_comp), q_s, q_b, seller_min, buyer_min)
+    # the minima are cut with the tolerance used for walk-aways everywhere (as the MILP sweep does)
+    smin = None if seller_min is None else seller_min - 1e-9 * max(1.0, abs(seller_min))
+    bmin = None if buyer_min is None else buyer_min - 1e-9 * max(1.0, abs(buyer_min))
+    verts, kept = envelope(_identity(prep.from_comp), q_s, q_b, smin, bmin)
     stages = [*prep.stages, _Stage(prep.from_prev, prep.from_comp, kept, _as_pieces(verts))]
     seller = np.asarray([v.s for v in verts])
     buyer = np.asarray([v.b for v in verts])
@@ -158,9 +161,7 @@ def merge_segments(
 
 
 def _labels(deal: CompiledDeal, row: np.ndarray, x: np.ndarray) -> dict[str, Any]:
-    return {
-        i.name: display_value(i.labels[int(row[i.index])]) if i.gridded else float(x[i.index]) for i in deal.issues
-    }
+    return {i.name: display_value(i.labels[int(row[i.index])]) if i.gridded else float(x[i.index]) for i in deal.issues}
 
 
 def _locate(prep: _Prepared, stages: list[_Stage], v: Vertex, index: np.ndarray, x: np.ndarray, r: int) -> None:

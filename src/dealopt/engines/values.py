@@ -53,4 +53,8 @@ def values_of(deal: CompiledDeal, index: np.ndarray, x: np.ndarray) -> tuple[np.
         if issue.gridded:
             col = index[:, issue.index]
             value[:, issue.index] = issue.levels[col] if issue.levels is not None else np.nan
-    return _utility(deal, deal.seller, index, value), _utility(deal, deal.buyer, index, value), _feasible(deal, index, value)
+    return (
+        _utility(deal, deal.seller, index, value),
+        _utility(deal, deal.buyer, index, value),
+        _feasible(deal, index, value),
+    )
