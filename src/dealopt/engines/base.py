@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, overload
@@ -159,8 +160,18 @@ class Engine(Protocol):
         ...
 
 
+_REASONS: weakref.WeakKeyDictionary[CompiledDeal, dict[str, str | None]] = weakref.WeakKeyDictionary()
+
+
 def declared_reason(engine: Engine, deal: CompiledDeal) -> str | None:
     """Why ``deal`` is outside what ``engine`` declares it takes (levels, tables, stepless issues), or None."""
+    known = _REASONS.setdefault(deal, {})
+    if engine.name not in known:
+        known[engine.name] = _declared_reason(engine, deal)
+    return known[engine.name]
+
+
+def _declared_reason(engine: Engine, deal: CompiledDeal) -> str | None:
     if engine.listed_levels or engine.stepless == NONE:
         reason = stepless_reason(deal, NONE)
     else:
@@ -298,9 +309,15 @@ def utility_bound(deal: CompiledDeal, which: str) -> float:
     return total
 
 
+_RESOLUTION: weakref.WeakKeyDictionary[CompiledDeal, tuple[float, float]] = weakref.WeakKeyDictionary()
+
+
 def resolution(deal: CompiledDeal) -> tuple[float, float]:
-    """The grids (seller, buyer) on which utilities are compared for this deal."""
-    return (
-        RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "seller")),
-        RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "buyer")),
-    )
+    """The grids (seller, buyer) on which utilities are compared for this deal (kept with the deal)."""
+    got = _RESOLUTION.get(deal)
+    if got is None:
+        got = _RESOLUTION[deal] = (
+            RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "seller")),
+            RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "buyer")),
+        )
+    return got

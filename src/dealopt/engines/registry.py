@@ -8,6 +8,7 @@ importing any solver.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 from dealopt.engines.base import Engine
@@ -40,6 +41,7 @@ ENGINES: tuple[type[Engine], ...] = (MergeEngine, EnumerateEngine, MilpEngine)  
 ENGINE_NAMES: tuple[str, ...] = ("auto", *(e.name for e in ENGINES))
 
 
+@functools.cache
 def _found(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 

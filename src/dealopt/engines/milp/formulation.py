@@ -21,6 +21,7 @@ import numpy as np
 from dealopt.engines.base import EngineOptions, Status, pareto_keep, resolution, utility_bound
 from dealopt.engines.milp.backend import INF, Backend, Outcome, make_backend
 from dealopt.engines.milp.choices import Block, Choice, Choices, Free
+from dealopt.engines.milp.fixing import Fixing
 from dealopt.engines.stepless import cells
 from dealopt.errors import LimitError, SolveError
 from dealopt.model.compiled import CompiledDeal, CompiledFactor, CompiledIssue, CompiledTerm, CompiledTest, Component
@@ -58,34 +59,6 @@ class _Rows:
     seller: int = -1
     buyer: int = -1
     blocks: list[int] = field(default_factory=list)  # one-hot rows of the tabulated blocks
-
-
-class _Fixing:
-    """Bound tightening for models made of tabulated blocks only: before a solve, every column that cannot
-    meet the active bounds whatever the other blocks choose is fixed to 0 (what presolve probing finds,
-    found here with a few vector operations)."""
-
-    def __init__(self, blocks: list[Block]) -> None:
-        self.cols = np.concatenate([np.asarray(b.vars, dtype=np.int64) for b in blocks])
-        self.s = [np.asarray(b.seller, dtype=float) for b in blocks]
-        self.b = [np.asarray(b.buyer, dtype=float) for b in blocks]
-        self.fixed = np.zeros(len(self.cols), dtype=bool)
-
-    def apply(self, lp: Backend, limits: list[tuple[float, float, float]], tol_s: float, tol_b: float) -> None:
-        fixed = np.zeros(len(self.cols), dtype=bool)
-        for a_s, a_b, r in limits:
-            vals = [a_s * s + a_b * b for s, b in zip(self.s, self.b)]
-            best = [float(v.max()) for v in vals]
-            total = sum(best)
-            slack = abs(a_s) * tol_s + abs(a_b) * tol_b
-            at = 0
-            for v, top in zip(vals, best):
-                fixed[at : at + len(v)] |= v + (total - top) < r - slack
-                at += len(v)
-        changed = np.flatnonzero(fixed != self.fixed)
-        if len(changed):
-            lp.set_col_bounds(self.cols[changed], np.zeros(len(changed)), np.where(fixed[changed], 0.0, 1.0))
-            self.fixed = fixed
 
 
 class Formulation:
@@ -151,7 +124,7 @@ class Formulation:
         self.binaries = sum(len(b.vars) for b in self.blocks) + sum(len(v) for v in self.y.values())
         self.binaries += sum(len(f.c) for f in self.free)
         self.choices = Choices(deal, self.blocks, self.grid, self.free, self.q_s, self.q_b)
-        self.fixing = _Fixing(self.blocks) if self.blocks and not self.has_terms else None
+        self.fixing = Fixing(self.blocks) if self.blocks and not self.has_terms else None
         self.limits: dict[str, tuple[float, float, float]] = {}  # active bounds: a_s·seller + a_b·buyer ≥ r
 
     # -- building ------------------------------------------------------
