@@ -34,6 +34,7 @@ __all__ = [
     "pareto_keep",
     "quantum",
     "at_least",
+    "cut_at",
     "drop_collinear",
 ]
 
@@ -215,6 +216,12 @@ def quantum(values: np.ndarray | float) -> float:
     """Resolution for comparing utilities of this magnitude."""
     scale = float(np.max(np.abs(values))) if np.size(values) else 1.0
     return RELATIVE_RESOLUTION * max(1.0, scale)
+
+
+def cut_at(bound: float | None) -> float | None:
+    """Where a piecewise-linear frontier crossing a walk-away is cut: just inside the tolerance with which
+    the evaluator accepts a package (so the package found there is acceptable despite rounding)."""
+    return None if bound is None else bound - 0.9e-9 * max(1.0, abs(bound))
 
 
 def at_least(values: np.ndarray, bound: float | None) -> np.ndarray:

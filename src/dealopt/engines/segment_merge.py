@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from dealopt.engines.base import EngineOptions, RawFrontier, Status, drop_collinear, resolution
+from dealopt.engines.base import EngineOptions, RawFrontier, Status, cut_at, drop_collinear, resolution
 from dealopt.engines.envelope import Pieces, Vertex, envelope, minkowski
 from dealopt.engines.pieces import ComponentPieces, component_pieces
 from dealopt.engines.point_merge import PointMerge, merge_points
@@ -132,10 +132,7 @@ def merge_segments(
     prep = _prepare(deal, q_s, q_b)
     if prep is None:
         return RawFrontier(engine, Status.INFEASIBLE, np.empty(0), np.empty(0), [], segment=np.zeros(0, dtype=bool))
-    # the minima are cut with the tolerance used for walk-aways everywhere (as the MILP sweep does)
-    smin = None if seller_min is None else seller_min - 1e-9 * max(1.0, abs(seller_min))
-    bmin = None if buyer_min is None else buyer_min - 1e-9 * max(1.0, abs(buyer_min))
-    verts, kept = envelope(_identity(prep.from_comp), q_s, q_b, smin, bmin)
+    verts, kept = envelope(_identity(prep.from_comp), q_s, q_b, cut_at(seller_min), cut_at(buyer_min))
     stages = [*prep.stages, _Stage(prep.from_prev, prep.from_comp, kept, _as_pieces(verts))]
     seller = np.asarray([v.s for v in verts])
     buyer = np.asarray([v.b for v in verts])

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from dealopt.engines.base import cut_at
 from dealopt.engines.milp.choices import Choice
 from dealopt.engines.milp.formulation import Formulation
 from dealopt.engines.milp.geometry import P, chain, clip, lerp, lexmax
@@ -46,8 +47,8 @@ class Sweep:
     def __init__(self, form: Formulation, seller_min: float | None, buyer_min: float | None) -> None:
         self.f = form
         self.F: list[Vx] = []
-        self.smin = None if seller_min is None else seller_min - 1e-9 * max(1.0, abs(seller_min))
-        self.bmin = None if buyer_min is None else buyer_min - 1e-9 * max(1.0, abs(buyer_min))
+        self.smin = cut_at(seller_min)
+        self.bmin = cut_at(buyer_min)
 
     # -- helpers -------------------------------------------------------
     def bounded(self, poly: list[P], buyer_from: float | None = None) -> list[P]:
