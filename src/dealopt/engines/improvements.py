@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dealopt.engines.base import pareto_keep
 from dealopt.errors import LimitError
 from dealopt.model.compiled import CompiledDeal, Component
 from dealopt.model.evaluation import evaluate_indices
@@ -53,6 +54,16 @@ class _Options:
     db: np.ndarray
     n: np.ndarray
 
+    def __post_init__(self) -> None:
+        # the options that can win a relaxation: for each number of changes, the non-dominated gains
+        keep = []
+        q_s = 1e-12 * max(1.0, float(np.abs(self.ds).max(initial=0.0)))
+        q_b = 1e-12 * max(1.0, float(np.abs(self.db).max(initial=0.0)))
+        for k in np.unique(self.n):
+            at = np.flatnonzero(self.n == k)
+            keep.append(at[pareto_keep(self.ds[at], self.db[at], q_s, q_b, ties=True)])
+        self.front = np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.intp)
+
 
 def _options(
     deal: CompiledDeal, comp: Component, base: np.ndarray, max_issues: int, tol_s: float, tol_b: float
@@ -70,7 +81,7 @@ def _options(
     # redundant: reverting one changed issue leaves a feasible option at least as good for both sides
     strides = np.asarray(comp.strides, dtype=np.int64)
     for k in range(len(comp.issues)):
-        has = np.flatnonzero(ok & diff[:, k] & (n > 1))
+        has = np.flatnonzero(ok & diff[:, k])  # a lone change that adds nothing is no trade either
         if not len(has):
             continue
         back = has + (own[k] - levels[has, k]) * strides[k]
@@ -81,8 +92,10 @@ def _options(
 
 
 def _relaxed(o: _Options, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray) -> np.ndarray:
-    """``joint + λ·ds + μ·db − ν·n`` of each option (rows) for each multiplier triple (columns)."""
-    return (1.0 + lam[None, :]) * o.ds[:, None] + (1.0 + mu[None, :]) * o.db[:, None] - nu[None, :] * o.n[:, None]
+    """``joint + λ·ds + μ·db − ν·n`` of each option that can win (rows of ``o.front``) for each multiplier
+    triple (columns)."""
+    f = o.front
+    return (1.0 + lam[None, :]) * o.ds[f, None] + (1.0 + mu[None, :]) * o.db[f, None] - nu[None, :] * o.n[f, None]
 
 
 def _best_per_component(opts: list[_Options], lam: np.ndarray, mu: np.ndarray, nu: np.ndarray) -> np.ndarray:
@@ -92,7 +105,7 @@ def _best_per_component(opts: list[_Options], lam: np.ndarray, mu: np.ndarray, n
 
 def _relaxed_trades(opts: list[_Options], lam: np.ndarray, mu: np.ndarray, nu: np.ndarray) -> list[tuple[int, ...]]:
     """The package with the best relaxed gain for each multiplier triple (option index per component)."""
-    picks = [np.argmax(_relaxed(o, lam, mu, nu), axis=0) for o in opts]
+    picks = [o.front[np.argmax(_relaxed(o, lam, mu, nu), axis=0)] for o in opts]
     return [tuple(int(p[k]) for p in picks) for k in range(len(lam))]
 
 
@@ -123,7 +136,8 @@ def _lower_bound(
                 p = pick[c]
                 alt_ds, alt_db = ds - o.ds[p] + o.ds, db - o.db[p] + o.db
                 joint = np.where(valid(alt_ds, alt_db, n - o.n[p] + o.n), alt_ds + alt_db, -np.inf)
-                for alt in np.argsort(-joint, kind="stable")[:top]:
+                best = np.argpartition(-joint, top)[:top] if len(joint) > top else np.arange(len(joint))
+                for alt in best:
                     if joint[alt] > -np.inf:
                         gains.setdefault((*pick[:c], int(alt), *pick[c + 1 :]), float(joint[alt]))
     found = sorted((g for g in gains.values() if g > -math.inf), reverse=True)

@@ -23,6 +23,7 @@ __all__ = [
     "ENGINE_NAMES",
     "EngineNotApplicable",
     "choose_engine",
+    "engines_table",
     "explain_choice",
     "get_engine",
     "installed",
@@ -89,6 +90,21 @@ def explain_choice(deal: CompiledDeal, name: str = "auto") -> tuple[Engine, str 
             return engine, note
         reasons.append(f"{engine.name} cannot take this model ({reason})")
     raise EngineNotApplicable(f"no engine can solve {deal.name!r} exactly ({'; '.join(reasons)})")
+
+
+def engines_table() -> str:
+    """The registry as a Markdown table (docs/engines.md carries it; a test keeps the two equal)."""
+    rows = [
+        "| engine | exact | lists levels | needs tables | continuous issues without step | requires |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for e in ENGINES:
+        needs = " or ".join(", ".join(g) for g in (e.requires, e.fallback) if g) or "—"
+        rows.append(
+            f"| `{e.name}` | {'yes' if e.exact else 'no'} | {'yes' if e.listed_levels else 'no'} | "
+            f"{'yes' if e.tables else 'no'} | {e.stepless} | {needs} |"
+        )
+    return "\n".join(rows)
 
 
 def choose_engine(deal: CompiledDeal, name: str = "auto") -> Engine:

@@ -59,11 +59,12 @@ class PulpBackend:
         self, cost: Mapping[int, float], maximize: bool, presolve: bool, tol: float, time_limit: float | None
     ) -> Outcome:
         prob = pulp.LpProblem("dealopt", pulp.LpMaximize if maximize else pulp.LpMinimize)
-        xs = [
-            pulp.LpVariable(f"x{k}", lo, hi, pulp.LpBinary if integer and lo == 0 and hi == 1 else
-                            (pulp.LpInteger if integer else pulp.LpContinuous))
-            for k, (lo, hi, integer) in enumerate(self._cols)
-        ]  # fmt: skip
+        xs = []
+        for k, (lo, hi, integer) in enumerate(self._cols):
+            cat = pulp.LpContinuous
+            if integer:
+                cat = pulp.LpBinary if (lo, hi) == (0, 1) else pulp.LpInteger
+            xs.append(prob.add_variable(f"x{k}", lo, hi, cat))
         objective: Any = pulp.lpSum(v * xs[k] for k, v in cost.items())
         prob.setObjective(objective if cost else pulp.LpAffineExpression())
         for r, (coefs, lo, hi) in enumerate(self._rows):
