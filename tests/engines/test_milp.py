@@ -236,16 +236,17 @@ def test_stepless_ties_are_listed_at_vertices():
             for f in term["of"]:
                 if isinstance(f, dict) and "opt" in f:
                     f["opt"]["c"] = f["opt"]["b"]
-    got = MilpEngine().solve(_deal(data), None, None, EngineOptions(all_packages=True))
-    assert [sorted(p["opt"] for p in pkgs) for pkgs in got.packages] == [
-        ["a"],
-        ["a"],
-        ["b", "c"],
-        ["b", "c"],
-        ["a"],
-        ["a"],
-    ]
-    assert got.packages[2][1]["x"] == 10.0 and got.packages[3][1]["x"] == 0.0
+    for engine in (MilpEngine(), get_engine("merge")):
+        got = engine.solve(_deal(data), None, None, EngineOptions(all_packages=True))
+        assert [sorted(p["opt"] for p in pkgs) for pkgs in got.packages] == [
+            ["a"],
+            ["a"],
+            ["b", "c"],
+            ["b", "c"],
+            ["a"],
+            ["a"],
+        ], engine.name
+        assert got.packages[2][1]["x"] == 10.0 and got.packages[3][1]["x"] == 0.0
 
 
 def _below(fr: RawFrontier, s: float, b: float, tol_s: float, tol_b: float) -> bool:

@@ -278,14 +278,18 @@ def _bucket_filter(seller: np.ndarray, buyer: np.ndarray, margin: float, buckets
 
 
 def drop_collinear(seller: np.ndarray, buyer: np.ndarray, segment: np.ndarray, q_s: float, q_b: float) -> np.ndarray:
-    """Indices of the vertices of a piecewise-linear frontier that are not inside one straight efficient stretch.
+    """Indices of the vertices of a piecewise-linear frontier that are corners of it.
 
     A vertex between two efficient segments is dropped when it lies within two grid units of the
-    line joining its neighbours: it is then no corner of the frontier.
+    line joining its neighbours; a vertex followed by a gap narrower than two grid units (a constraint
+    threshold's closed-off band) is dropped too, the frontier going on from the next vertex.
     """
-    keep = list(range(len(seller)))
     out: list[int] = []
-    for i in keep:
+    for i in range(len(seller)):
+        last = out[-1] if out else None
+        if last is not None and not segment[last] and len(out) >= 2 and segment[out[-2]]:
+            if abs(seller[i] - seller[last]) <= 2 * q_s and abs(buyer[i] - buyer[last]) <= 2 * q_b:
+                out.pop()
         if len(out) >= 2 and segment[out[-1]] and segment[out[-2]]:
             a, m = out[-2], out[-1]
             ax, ay = (seller[m] - seller[a]) / q_s, (buyer[m] - buyer[a]) / q_b

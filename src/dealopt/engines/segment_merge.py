@@ -80,6 +80,7 @@ class _Prepared:
     candidates: int
     min_seller: float
     min_buyer: float
+    tied_points: PointMerge | None = None  # the tabulated components merged with every tie (made when asked)
 
 
 _PREPARED: weakref.WeakKeyDictionary[CompiledDeal, _Prepared | None] = weakref.WeakKeyDictionary()
@@ -152,6 +153,9 @@ def merge_segments(
     if not feasible.all():
         raise SolveError("merge: a frontier package evaluates as infeasible", engine=engine)
     packages = [[_labels(deal, index[r], x[r])] for r in range(len(verts))]
+    if options.all_packages:
+        for r, v in enumerate(verts):
+            packages[r] += _ties(deal, prep, stages, v, options.max_packages_per_point, packages[r][0], q_s, q_b)
     seg = np.asarray([v.seg for v in verts], dtype=bool)
     seg[-1] = False
     return RawFrontier(engine, Status.OPTIMAL, s_val, b_val, packages, prep.min_seller, prep.min_buyer, seg, stats)
@@ -183,3 +187,83 @@ def _locate(prep: _Prepared, stages: list[_Stage], v: Vertex, index: np.ndarray,
             prep.points.fill(index[r : r + 1], np.asarray([prev]))
             return
         piece, lam = _at(stages[k - 1].frontier, prev, pos)
+
+
+def _through(p: Pieces, s: float, b: float, q_s: float, q_b: float) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces passing within a grid unit and a half of (s, b), and the position on each."""
+    ds, db = p.s1 - p.s0, p.b1 - p.b0
+    by_buyer = np.abs(db) / q_b >= np.abs(ds) / q_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau = np.where(by_buyer, (b - p.b0) / db, (s - p.s0) / ds)
+    tau = np.where((ds == 0) & (db == 0), 0.0, np.clip(np.nan_to_num(tau), 0.0, 1.0))
+    ok = (np.abs(p.s0 + tau * ds - s) <= 1.5 * q_s) & (np.abs(p.b0 + tau * db - b) <= 1.5 * q_b)
+    return np.flatnonzero(ok), tau[ok]
+
+
+def _ties(
+    deal: CompiledDeal,
+    prep: _Prepared,
+    stages: list[_Stage],
+    v: Vertex,
+    cap: int,
+    first: dict[str, Any],
+    q_s: float,
+    q_b: float,
+) -> list[dict[str, Any]]:
+    """Every other package reaching vertex ``v`` (up to ``cap`` in all): each stage's candidates through the
+    point, traced back stage by stage, the tabulated components' ties expanded."""
+    if prep.points is not None and prep.tied_points is None:
+        tabulated = tuple(c for c in deal.components if c.tables is not None)
+        prep.tied_points = merge_points(tabulated, q_s, q_b, ties=True)
+    n = len(deal.issues)
+    # a stepless value found twice (through two pieces meeting at the vertex) up to rounding is one package
+    unit = {i.index: 1e-8 * max(1.0, abs(i.lo or 0.0), abs(i.hi or 0.0)) for i in deal.issues if not i.gridded}
+
+    def key_of(pkg: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(round(pkg[i.name] / unit[i.index]) if i.index in unit else pkg[i.name] for i in deal.issues)
+
+    seen = {key_of(first)}
+    out: list[dict[str, Any]] = []
+
+    def emit(row: np.ndarray, x: np.ndarray) -> None:
+        pkg = _labels(deal, row, x)
+        key = key_of(pkg)
+        if key not in seen and len(out) + 1 < cap:
+            seen.add(key)
+            out.append(pkg)
+
+    def walk(k: int, s: float, b: float, row: np.ndarray, x: np.ndarray) -> None:
+        st = stages[k]
+        cands, taus = _through(st.from_comp, s, b, q_s, q_b)
+        for cand, tau in zip(cands, taus):
+            if len(out) + 1 >= cap:
+                return
+            row, x = row.copy(), x.copy()
+            c_piece, c_pos = _at(st.from_comp, int(cand), float(tau))
+            cp = prep.comps[k]
+            if cp.grid:
+                for issue, level in zip(cp.grid, np.unravel_index(int(cp.joint[c_piece]), cp.shape)):
+                    row[issue] = int(level)
+            t = min(1.0, max(0.0, c_pos))
+            for issue, a, c in zip(cp.free, cp.x0[c_piece], cp.x1[c_piece]):
+                x[issue] = a + t * (c - a) if a != c else a
+            if st.from_prev is None:
+                emit(row, x)
+                continue
+            prev, pos = _at(st.from_prev, int(cand), float(tau))
+            if k == 0:
+                assert prep.tied_points is not None
+                for levels in prep.tied_points.packages(deal, prev, cap, [int(r) for r in row]):
+                    emit(np.asarray(levels), x)
+                continue
+            fp = stages[k - 1].frontier
+            walk(
+                k - 1,
+                fp.s0[prev] + pos * (fp.s1[prev] - fp.s0[prev]),
+                fp.b0[prev] + pos * (fp.b1[prev] - fp.b0[prev]),
+                row,
+                x,
+            )
+
+    walk(len(stages) - 1, v.s, v.b, np.zeros(n, dtype=np.int64), np.full(n, np.nan))
+    return out
