@@ -35,12 +35,6 @@ class Vx:
     carrier: tuple[Choice, tuple[float, ...], tuple[float, ...]] | None = None  # what realizes that line
 
 
-def _touch(end: float, start: float) -> bool:
-    """Whether a cell ending at ``end`` and one starting at ``start`` meet (up to the band closed off at a
-    constraint threshold, 2e-9·|a| wide: no package value lies inside it)."""
-    return 0.0 <= start - end <= 4e-9 * max(1.0, abs(end))
-
-
 def _rounds(form: Formulation) -> Iterator[int]:
     """Up to ``ROUNDS`` proposals for one question; counts the questions that ran out."""
     yield from range(ROUNDS)
@@ -193,9 +187,9 @@ class Sweep:
         options: list[list[int]] = []
         for fr, j, tk in zip(f.free, v.choice.cells, v.t):
             alt = [j]
-            if tk <= 0.0 and j > 0 and _touch(fr.cells[j - 1][1], fr.cells[j][0]):
+            if tk <= 0.0 and j > 0 and fr.cells[j - 1][1] == fr.cells[j][0]:
                 alt.append(j - 1)
-            if tk >= 1.0 and j + 1 < len(fr.cells) and _touch(fr.cells[j][1], fr.cells[j + 1][0]):
+            if tk >= 1.0 and j + 1 < len(fr.cells) and fr.cells[j + 1][0] == fr.cells[j][1]:
                 alt.append(j + 1)
             options.append(alt)
         best: tuple[float, Choice, list[P]] | None = None
