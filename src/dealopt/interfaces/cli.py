@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from dealopt.engines.registry import ENGINE_NAMES
 from dealopt.errors import DealoptError, ModelError, OptionError, PackageError
 from dealopt.interfaces.console import JsonOpt, ModelArg, emit_json, err, fail, fmt, load, out
 from dealopt.interfaces.documents import counter_proposal, describe_model, evaluation_document
@@ -174,7 +175,7 @@ def _yes(flag: bool) -> str:
 @app.command("frontier")
 def frontier_cmd(
     model: ModelArg,
-    engine: Annotated[str, typer.Option("--engine", "-e", help="auto, merge, enumerate or milp.")] = "auto",
+    engine: Annotated[str, typer.Option("--engine", "-e", help=f"One of: {', '.join(ENGINE_NAMES)}.")] = "auto",
     all_packages: Annotated[
         bool, typer.Option("--all-packages", help="List every package reaching each point.")
     ] = False,
@@ -185,7 +186,6 @@ def frontier_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The Pareto frontier of the ZOPA, the bargaining packages and the ZOPA verdict."""
-    from dealopt.engines.registry import ENGINE_NAMES
     from dealopt.negotiation.frontier import frontier
 
     if engine not in ENGINE_NAMES:
@@ -214,6 +214,9 @@ def print_frontier(result: Any, deal: CompiledDeal, all_packages: bool) -> None:
         f"[bold]{result.model}[/bold]: engine {result.engine}, {len(result.points)} frontier points, "
         f"{result.seconds * 1e3:.1f} ms; walk-away seller {fmt(w_s, norm)}, buyer {fmt(w_b, norm)}"
     )
+    for line in (result.note, None if result.status in ("optimal", "infeasible") else f"status: {result.status}"):
+        if line:
+            out.print(line, markup=False)
     if not result.zopa:
         out.print(f"[bold red]no deal[/bold red]: {result.no_deal.message}")
         return

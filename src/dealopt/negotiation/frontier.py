@@ -8,6 +8,7 @@ when there is no deal, says which walk-away binds and by how much.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,8 @@ import pandas as pd
 
 from dealopt.engines.base import Engine, EngineOptions, RawFrontier, Status
 from dealopt.engines.filtered import FilteredFrontierEngine
-from dealopt.engines.registry import choose_engine
+from dealopt.engines.registry import explain_choice
+from dealopt.engines.small import SMALL_SPACE
 from dealopt.model.compiled import CompiledDeal, as_deal
 from dealopt.model.schema import DealModel
 from dealopt.negotiation import bargaining
@@ -26,6 +28,9 @@ from dealopt.negotiation.bargaining import Location
 from dealopt.negotiation.phrasing import out_of_reach, sides_apart
 
 __all__ = ["FrontierPoint", "FrontierResult", "NoDeal", "Solution", "frontier"]
+
+#: Answers kept with small compiled deals (see :func:`frontier`).
+_SMALL: weakref.WeakKeyDictionary[CompiledDeal, dict[tuple[Any, ...], FrontierResult]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,8 @@ class FrontierResult:
     no_deal: NoDeal | None = None
     seconds: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
+    status: str = "optimal"  # see dealopt.engines.base.Status: time_limit means a partial frontier
+    note: str | None = None  # why auto passed over the preferred engines, when it did
 
     @property
     def zopa(self) -> bool:
@@ -149,6 +156,10 @@ class FrontierResult:
         }
         if self.no_deal is not None:
             out["no_deal"] = self.no_deal.to_dict()
+        if self.status not in ("optimal", "infeasible"):
+            out["status"] = self.status
+        if self.note:
+            out["note"] = self.note
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -176,10 +187,18 @@ def frontier(
     max_packages_per_point: int = 1000,
     time_limit: float | None = None,
 ) -> FrontierResult:
-    """The exact Pareto frontier of the ZOPA and the bargaining packages on it."""
+    """The exact Pareto frontier of the ZOPA and the bargaining packages on it.
+
+    On an outcome space small enough to list, the answer is kept with the compiled deal: asking again
+    (same engine name and options) returns the same result, which is to be read, not changed.
+    """
     t0 = time.perf_counter()
     deal = as_deal(model)
-    chosen = choose_engine(deal, engine) if isinstance(engine, str) else engine
+    key = (engine, all_packages, max_space, max_packages_per_point, time_limit)
+    small = isinstance(engine, str) and (deal.space_size or SMALL_SPACE + 1) <= SMALL_SPACE
+    if small and key in _SMALL.get(deal, {}):
+        return _SMALL[deal][key]
+    chosen, note = explain_choice(deal, engine) if isinstance(engine, str) else (engine, None)
     options = EngineOptions(
         all_packages=all_packages,
         max_space=max_space,
@@ -205,7 +224,7 @@ def frontier(
         solutions = {k: _solution(deal, chosen, options, points, loc) for k, loc in locs.items()}
     else:
         no_deal = _no_deal(deal, chosen, options, raw)
-    return FrontierResult(
+    result = FrontierResult(
         model=deal.name,
         engine=chosen.name,
         units=deal.model.unit_label,
@@ -216,8 +235,13 @@ def frontier(
         no_deal=no_deal,
         seconds=time.perf_counter() - t0,
         stats=raw.stats,
+        status=raw.status.value,
+        note=note,
         **solutions,
     )
+    if small:
+        _SMALL.setdefault(deal, {})[key] = result
+    return result
 
 
 def _points(raw: RawFrontier) -> tuple[FrontierPoint, ...]:

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dealopt.engines.registry import ENGINE_NAMES
+
 __all__ = ["CounterBody", "EvaluateBody", "FrontierBody", "OfferBody", "TradesBody"]
 
 Level = Union[Annotated[float, Field(allow_inf_nan=False)], Annotated[str, Field(max_length=200)]]
@@ -26,7 +28,7 @@ class EvaluateBody(_Body):
 class FrontierBody(_Body):
     """Options of ``dealopt frontier``."""
 
-    engine: Literal["auto", "merge", "enumerate", "milp"] = "auto"
+    engine: Literal[ENGINE_NAMES] = "auto"  # type: ignore[valid-type]
     all_packages: bool = False
 
 
