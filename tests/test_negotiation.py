@@ -128,7 +128,7 @@ def test_trades_bad_input():
     deal = deal_of("saas-renewal")
     with pytest.raises(PackageError, match="missing issue"):
         dealopt.trades(deal, {"price": 95})
-    with pytest.raises(PackageError, match="max-issues"):
+    with pytest.raises(OptionError, match="max_issues"):
         dealopt.trades(deal, "nash", max_issues=9)
     with pytest.raises(PackageError, match="expected a package or one of"):
         dealopt.trades(deal, "fair")
@@ -233,7 +233,7 @@ def test_cli_trades_and_counter_json(tmp_path):
     r = run_cli("trades", model, "--from", pkg, "--json", "--top", "3")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert set(d) == {"from", "trades"} and len(d["trades"]) == 3
+    assert set(d) == {"from", "trades", "method"} and len(d["trades"]) == 3 and d["method"] == "listed"
     assert set(d["trades"][0]) == {
         "gives",
         "asks",

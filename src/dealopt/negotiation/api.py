@@ -47,7 +47,7 @@ def trades(
         pol = deal.model.policy
         max_issues = min(pol.max_issues_per_trade if pol else 2, len(deal.issues))
     if top is not None and top < 1:
-        raise PackageError(f"--top: {top}; expected at least 1")
+        raise OptionError("top", top, "at least 1")
     return find_trades(deal, package_index(deal, pkg, "--from"), max_issues, top)
 
 

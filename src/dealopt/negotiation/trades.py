@@ -12,13 +12,13 @@ ranked by the best of them. A trade past an approval tier carries a flag.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from dealopt.errors import LimitError, PackageError
+from dealopt.engines.improvements import best_improvements
+from dealopt.errors import LimitError, OptionError
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.evaluation import evaluate_indices
 from dealopt.model.levels import display_value
@@ -28,8 +28,12 @@ from dealopt.negotiation.rules import move_kind
 
 __all__ = ["Move", "Trade", "TradeResult", "find_trades", "join_words", "move_phrase", "price_issue", "MAX_CANDIDATES"]
 
-#: Most candidate packages one search lists.
+#: Most candidate packages one search lists; past it, the bounded merge finds the top trades exactly.
 MAX_CANDIDATES = 5_000_000
+#: How the trades were found when every candidate was listed.
+LISTED = "listed"
+#: Trades asked of the bounded merge per trade shown: room for price-step near-duplicates that collapse into one.
+_COLLAPSE_SLACK = 8
 _REL = 1e-9
 
 
@@ -91,26 +95,28 @@ class TradeResult:
     trades: tuple[Trade, ...]
     max_issues: int
     candidates: int
+    method: str = LISTED  # how the trades were found: every candidate listed, or the bounded merge
 
     def to_dict(self) -> dict[str, Any]:
         """As in ``dealopt trades --json``."""
-        return {"from": self.from_package, "trades": [t.to_dict() for t in self.trades]}
+        return {"from": self.from_package, "trades": [t.to_dict() for t in self.trades], "method": self.method}
+
+
+def _candidates(deal: CompiledDeal, max_issues: int) -> int:
+    """How many packages differ from a package in 1…max_issues issues: the coefficients 1…K of
+    Π (1 + (levels − 1)·x), by dynamic programming (exact integers)."""
+    coef = [1] + [0] * max_issues
+    for issue in deal.issues:
+        other = len(issue.labels) - 1
+        for r in range(max_issues, 0, -1):
+            coef[r] += coef[r - 1] * other
+    return sum(coef[1:])
 
 
 def _changes(deal: CompiledDeal, base: np.ndarray, max_issues: int) -> np.ndarray:
     """Every package that differs from ``base`` in 1…max_issues issues, as level-index rows."""
     sizes = [len(i.labels) for i in deal.issues]
     k = len(sizes)
-    total = sum(
-        math.prod(sizes[i] - 1 for i in subset)
-        for r in range(1, max_issues + 1)
-        for subset in itertools.combinations(range(k), r)
-    )
-    if total > MAX_CANDIDATES:
-        raise LimitError(
-            f"trades: changing up to {max_issues} issues gives {total:,} candidate packages, more than {MAX_CANDIDATES:,}; "
-            "use a smaller --max-issues"
-        )
     blocks = []
     for r in range(1, max_issues + 1):
         for subset in itertools.combinations(range(k), r):
@@ -129,23 +135,25 @@ def find_trades(deal: CompiledDeal, base: np.ndarray, max_issues: int = 2, top: 
         raise LimitError(f"trades: issue {stepless!r} is continuous without step; give it a step to list trades")
     k = len(deal.issues)
     if not 1 <= max_issues <= k:
-        raise PackageError(f"--max-issues: {max_issues}; expected 1…{k} (the number of issues)")
+        raise OptionError("max_issues", max_issues, f"1…{k} (the number of issues)")
     base = np.asarray(base, dtype=np.int64)
     ev0 = evaluate_indices(deal, base[None, :])
     s0, b0 = float(ev0.seller[0]), float(ev0.buyer[0])
-    rows = _changes(deal, base, max_issues)
-    ev = evaluate_indices(deal, rows)
     tol_s = _REL * max(1.0, abs(s0))
     tol_b = _REL * max(1.0, abs(b0))
-    ds = ev.seller - s0
-    db = ev.buyer - b0
-    ok = ev.feasible & (ds >= -tol_s) & (db >= -tol_b) & ((ds > tol_s) | (db > tol_b))
-    rows, ds, db = rows[ok], ds[ok], db[ok]
-    changed = rows != base[None, :]
-    n_changed = changed.sum(axis=1)
-    if len(rows):
-        keep = _irredundant(deal, base, rows, changed, ds, db, s0, b0, tol_s, tol_b)
-        rows, ds, db, changed, n_changed = rows[keep], ds[keep], db[keep], changed[keep], n_changed[keep]
+    total = _candidates(deal, max_issues)
+    if total > MAX_CANDIDATES:  # too many to list: the exact bounded merge over improving packages
+        if top is None:
+            raise LimitError(
+                f"trades: changing up to {max_issues} issues gives {total:,} candidate packages, more than "
+                f"{MAX_CANDIDATES:,} to list them all; ask for the top trades"
+            )
+        rows, ds, db, method = best_improvements(deal, base, max_issues, top * _COLLAPSE_SLACK)
+        changed = rows != base[None, :]
+        n_changed = changed.sum(axis=1)
+    else:
+        rows, ds, db, changed, n_changed = _listed(deal, base, max_issues, s0, b0, tol_s, tol_b)
+        method = LISTED
     joint = ds + db
     q = _REL * max(1.0, float(np.max(np.abs(joint))) if len(joint) else 1.0)
     # best joint gain first; then fewer changes, larger buyer gain, then issue/level order
@@ -157,7 +165,25 @@ def find_trades(deal: CompiledDeal, base: np.ndarray, max_issues: int = 2, top: 
     trades = tuple(
         _trade(deal, base, rows[j], float(ds[j]), float(db[j]), single, (tol_s, tol_b), spans[j]) for j in picks
     )
-    return TradeResult(deal.package_labels(base), s0, b0, trades, max_issues, int(ok.size))
+    return TradeResult(deal.package_labels(base), s0, b0, trades, max_issues, total, method)
+
+
+def _listed(
+    deal: CompiledDeal, base: np.ndarray, max_issues: int, s0: float, b0: float, tol_s: float, tol_b: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every trade, found by listing every change of at most ``max_issues`` issues (vectorized)."""
+    rows = _changes(deal, base, max_issues)
+    ev = evaluate_indices(deal, rows)
+    ds = ev.seller - s0
+    db = ev.buyer - b0
+    ok = ev.feasible & (ds >= -tol_s) & (db >= -tol_b) & ((ds > tol_s) | (db > tol_b))
+    rows, ds, db = rows[ok], ds[ok], db[ok]
+    changed = rows != base[None, :]
+    n_changed = changed.sum(axis=1)
+    if len(rows):
+        keep = _irredundant(deal, base, rows, changed, ds, db, s0, b0, tol_s, tol_b)
+        rows, ds, db, changed, n_changed = rows[keep], ds[keep], db[keep], changed[keep], n_changed[keep]
+    return rows, ds, db, changed, n_changed
 
 
 def _collapse(
