@@ -33,15 +33,15 @@ def test_slow_milp_requests_are_stopped_and_do_not_starve_others() -> None:
     """Found: six MILP frontier requests kept their threads busy for ~100 s after their 503 and every other
     non-trivial request got 503. Now: past the budget the solver process is killed (its CPU stops), one key
     holds at most two solver slots (429 past them), and a rep's counters are answered meanwhile."""
-    settings = ServiceSettings(MODELS, dict(KEYS), time_budget=1.0, solver_processes=1, per_key_solver=2)
+    settings = ServiceSettings(MODELS, dict(KEYS), time_budget=0.5, solver_processes=1, per_key_solver=2)
     app = create_app(settings)
     pool = app.state.pool
     with running(app) as (base, _):
         answers: dict[int, httpx2.Response] = {}
 
-        def slow(n: int) -> None:  # services-sow by MILP: about 3 s of CPU on an idle machine
+        def slow(n: int) -> None:  # saas-renewal by MILP: about 1.5 s of CPU on an idle machine, 3× the budget
             answers[n] = httpx2.post(
-                f"{base}/v1/models/services-sow/frontier", json={"engine": "milp"}, headers=ANALYST, timeout=60
+                f"{base}/v1/models/saas-renewal/frontier", json={"engine": "milp"}, headers=ANALYST, timeout=60
             )
 
         threads = [threading.Thread(target=slow, args=(n,)) for n in range(3)]
