@@ -9,7 +9,7 @@ the previous one is answered (closed loop, no think time) for the given time. Th
 the histories of simulated negotiations against each scripted buyer (every prefix that ends on a buyer's
 offer), at varied progress. Prints requests, errors, throughput and latency percentiles.
 Target: p99 < 100 ms on 2 cores, no errors. Then the same load again while ``--slow`` clients keep sending
-`POST /v1/models/saas-renewal/frontier {"engine": "milp"}` (about 25 s of CPU each; the service stops them at
+`POST /v1/models/saas-renewal/frontier {"engine": "milp"}` (about 1.5 s of CPU each on HiGHS; the service stops them at
 its time budget, 503, or refuses past the key's share, 429): it prints the normal clients' p99 with and
 without them and the ratio. Target: ratio ≤ 2. The server is stopped at the end, whatever happens.
 Only 127.0.0.1 is contacted.
