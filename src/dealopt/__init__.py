@@ -18,6 +18,28 @@ from dealopt.negotiation.trades import Trade, TradeResult
 
 __version__ = "0.1.0"
 
+#: Batch entry points, imported when first used (they load pandas, pyarrow and SciPy).
+_LAZY = {
+    "sweep": ("dealopt.batch.sweep", "sweep"),
+    "SweepResult": ("dealopt.batch.sweep", "SweepResult"),
+    "price_variants": ("dealopt.batch.pricing", "price_variants"),
+    "price_variants_file": ("dealopt.batch.pricing", "price_variants_file"),
+    "PricedVariants": ("dealopt.batch.pricing", "PricedVariants"),
+    "PricingRun": ("dealopt.batch.pricing", "PricingRun"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dealopt' has no attribute {name!r}")
+
+
 __all__ = [
     "CompiledDeal",
     "DealModel",
@@ -44,4 +66,10 @@ __all__ = [
     "load_model",
     "model_from_data",
     "model_from_text",
+    "sweep",
+    "SweepResult",
+    "price_variants",
+    "price_variants_file",
+    "PricedVariants",
+    "PricingRun",
 ]

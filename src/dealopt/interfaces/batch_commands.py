@@ -12,11 +12,23 @@ from typing import Annotated
 
 import typer
 
+from dealopt.batch.options import OptionError
 from dealopt.batch.pricing import DEFAULT_CHUNK_ROWS, price_variants_file
 from dealopt.errors import DealoptError
 from dealopt.interfaces.console import err, fail
 
-__all__ = ["register", "price_variants_cmd"]
+__all__ = ["FLAGS", "register", "price_variants_cmd"]
+
+#: The flag (or argument) each library argument is given by on the command line.
+FLAGS = {
+    "quotes": "QUOTES",
+    "out": "-o",
+    "models_dir": "--models",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+    "workers/scheduler": "--workers and --scheduler",
+    "chunk_rows": "--chunk-rows",
+}
 
 
 def price_variants_cmd(
@@ -31,7 +43,7 @@ def price_variants_cmd(
         typer.Option(
             "--out",
             "-o",
-            help="Output: a .parquet or .csv file, or a directory (ending in /) for Parquet part files.",
+            help="Output: a .parquet or .csv file (money to the cent), or a directory (ending in /) for Parquet parts.",
             show_default=False,
         ),
     ],
@@ -51,11 +63,9 @@ def price_variants_cmd(
     ] = DEFAULT_CHUNK_ROWS,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Price quote variants: break-even, floor and suggested (Nash) prices, discount and approval, per row."""
-    if models is not None and not models.is_dir():
-        fail(f"--models: {models} is not a directory; expected the folder of the model files")
+    """Price quote variants as trades from the base quote: break-evens, floor, suggested price, approval."""
     try:
-        summary = price_variants_file(
+        run = price_variants_file(
             quotes,
             out,
             models if models is not None else "models",
@@ -64,10 +74,13 @@ def price_variants_cmd(
             quiet=quiet,
             chunk_rows=chunk_rows,
         )
+    except OptionError as exc:
+        fail(exc.shown_as(FLAGS))
+        return
     except DealoptError as exc:
         fail(str(exc))
         return
-    err.print(summary.line(), markup=False)
+    err.print(run.line(), markup=False)
 
 
 def register(app: typer.Typer) -> None:

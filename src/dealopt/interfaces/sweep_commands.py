@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 
+from dealopt.batch.options import OptionError
 from dealopt.errors import DealoptError
 from dealopt.interfaces.console import ModelArg, err, fail, load
 
-__all__ = ["register", "write_table", "read_table"]
+__all__ = ["FLAGS", "read_table", "register"]
 
-
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write Parquet (``.parquet``/``.pq``) or CSV (``.csv``), by extension."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".parquet", ".pq"):
-            frame.to_parquet(path, index=False)
-        elif suffix == ".csv":
-            frame.to_csv(path, index=False)
-        else:
-            raise DealoptError(f"-o {path}: unknown extension {suffix!r}; expected .parquet or .csv")
-    except OSError as exc:
-        raise DealoptError(f"-o {path}: cannot write ({exc.strerror or exc})") from None
+#: The flag each library argument is given by on the command line.
+FLAGS = {
+    "out": "-o",
+    "vary": "--vary",
+    "normalize": "--normalize",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+    "workers/scheduler": "--workers and --scheduler",
+    "x": "--x",
+    "y": "--y",
+    "hue": "--hue",
+    "heat": "--heat",
+}
 
 
 def read_table(path: Path) -> pd.DataFrame:
-    """Read a Parquet file or directory, or a CSV file."""
+    """Read a Parquet file or directory, or a CSV file (a sweep's output)."""
     if not path.exists():
         raise DealoptError(f"{path}: no such file")
     try:
@@ -52,7 +52,12 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the rows (.parquet or .csv).")],
         spec: Annotated[Path | None, typer.Option("--spec", help="A sweep spec (YAML or JSON).")] = None,
         vary: Annotated[
-            list[str] | None, typer.Option("--vary", help="PATH=START:STOP:N or PATH=V1,V2,… (repeatable).")
+            list[str] | None,
+            typer.Option("--vary", help="NAME=START:STOP:N or NAME=V1,V2,…: a named parameter or a path (repeatable)."),
+        ] = None,
+        normalize: Annotated[
+            list[str] | None,
+            typer.Option("--normalize", help="A varied profile probability: scale the other profiles to sum to 1."),
         ] = None,
         engine: Annotated[str, typer.Option("--engine", help="Frontier engine for every scenario.")] = "auto",
         workers: Annotated[
@@ -64,20 +69,23 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     ) -> None:
         """Solve the model under many scenarios (grids or seeded random draws); one row per scenario."""
-        from dealopt.batch.executor import BatchSummary, executor
-        from dealopt.batch.sweep import load_sweep_spec, parse_vary, sweep
+        from dealopt.batch.executor import executor
+        from dealopt.batch.sweep import load_sweep_spec, output_format, parse_vary, sweep
 
         if (spec is None) == (not vary):
-            fail("--spec or --vary: give a sweep spec file or one or more --vary PATH=START:STOP:N, not both")
-        plan = load_sweep_spec(spec) if spec is not None else parse_vary(list(vary or []))
-        base = load(model)
-        summary = BatchSummary()
-        with executor(workers, scheduler) as ex:
-            frame = sweep(base, plan, engine=engine, executor=ex, quiet=quiet, summary=summary)
-        t = time.perf_counter()
-        write_table(frame, output)
-        summary.seconds += time.perf_counter() - t
-        err.print(summary.line("scenarios") + f" → {output}", markup=False)
+            fail("--spec or --vary: give a sweep spec file or one or more --vary NAME=START:STOP:N, not both")
+        try:
+            output_format(output)
+            plan = load_sweep_spec(spec) if spec is not None else parse_vary(list(vary or []), list(normalize or []))
+            if spec is not None and normalize:
+                fail("--normalize: goes with --vary; in a spec file write normalize: true under the name")
+            base = load(model)
+            with executor(workers, scheduler) as ex:
+                result = sweep(base, plan, engine=engine, executor=ex, out=output, quiet=quiet)
+        except OptionError as exc:
+            fail(exc.shown_as(FLAGS))
+            return
+        err.print(result.summary().line("scenario") + f" → {output}", markup=False)
 
     @app.command("plot")
     def plot_cmd(
@@ -91,6 +99,11 @@ def register(app: typer.Typer) -> None:
         """Draw a sweep: a column against a parameter (by --hue), or a heat map over two parameters."""
         from dealopt.interfaces.sweep_plot import plot_sweep
 
-        frame = read_table(table)
-        plot_sweep(frame, x, y, output, hue=hue, heat=heat)
+        if output.suffix.lower() != ".png":
+            fail(f"-o: {output}: expected a .png file")
+        try:
+            plot_sweep(read_table(table), x, y, path=output, hue=hue, heat=heat)
+        except OptionError as exc:
+            fail(exc.shown_as(FLAGS))
+            return
         err.print(f"plot written to {output}", markup=False)

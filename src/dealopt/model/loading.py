@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from dealopt.errors import ModelError, Problem
 from dealopt.model.checks import check_model
+from dealopt.model.parameters import Resolved, resolve_parameters
 from dealopt.model.reading import SourceData, parse_model_text, read_model_data
 from dealopt.model.schema import FORMAT, DealModel
 
@@ -519,8 +520,17 @@ def _finish(problems: list[Problem], src: SourceData | None) -> list[Problem]:
     return sorted(out, key=lambda p: (p.line if p.line is not None else 0, order[id(p)]))
 
 
-def model_from_data(data: Any, source: str | None = None, src: SourceData | None = None) -> DealModel:
-    """Validate plain data as a deal model; raises :class:`ModelError` listing every problem."""
+def model_from_data(
+    data: Any, source: str | None = None, src: SourceData | None = None, *, resolved: bool = False
+) -> DealModel:
+    """Validate plain data as a deal model (``$name`` read from ``parameters``); raises :class:`ModelError`.
+
+    ``resolved``: the data is known to name no parameter (as a sweep's scenarios): it is not searched.
+    """
+    found = Resolved(data, {}, []) if resolved else resolve_parameters(data)
+    if found.problems:
+        raise ModelError(_finish(found.problems, src), source)
+    data = found.data
     try:
         model = DealModel.model_validate(data)
     except ValidationError as exc:
@@ -534,6 +544,7 @@ def model_from_data(data: Any, source: str | None = None, src: SourceData | None
     problems = check_model(model)
     if problems:
         raise ModelError(_finish(problems, src), source)
+    model._parameter_uses = found.uses
     return model
 
 

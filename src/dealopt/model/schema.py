@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -25,6 +26,8 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
+
+from dealopt.model.parameters import ParameterUse
 
 __all__ = [
     "CategoricalIssue",
@@ -49,6 +52,7 @@ __all__ = [
 
 FORMAT = "dealopt/1"
 NAME_PATTERN = r"^[a-z0-9-]+$"
+PARAMETER_PATTERN = r"^[a-z][a-z0-9_]*$"
 ISSUE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_\- ]*$")
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -532,10 +536,19 @@ class DealModel(_Strict):
     description: StrictStr | None = None
     currency: StrictStr | None = None
     units: Literal["currency", "normalized"] | None = None
+    parameters: dict[Annotated[StrictStr, Field(pattern=PARAMETER_PATTERN)], Number] | None = Field(
+        default=None, description="Named numbers; $name (or -$name) uses one where parties or policy want a number."
+    )
     issues: Annotated[dict[StrictStr, Issue], Field(min_length=1)]
     constraints: list[Constraint] = Field(default_factory=list)
     parties: Parties
     policy: Policy | None = None
+    _parameter_uses: dict[str, tuple[ParameterUse, ...]] = PrivateAttr(default_factory=dict)
+
+    @property
+    def parameter_uses(self) -> dict[str, tuple[ParameterUse, ...]]:
+        """Where each named parameter is used (set by the loader)."""
+        return dict(self._parameter_uses)
 
     @property
     def normalized(self) -> bool:
@@ -548,8 +561,10 @@ class DealModel(_Strict):
         return "normalized" if self.normalized else (self.currency or "")
 
     def to_file_data(self) -> dict[str, Any]:
-        """Plain data as it would be written to a model file (defaults omitted)."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+        """Plain data as it would be written to a model file (defaults omitted), every ``$name`` as its number."""
+        return self.model_dump(
+            mode="json", by_alias=True, exclude_none=True, exclude_defaults=True, exclude={"parameters"}
+        )
 
 
 _TEST_FORMS = "a level, {in: [levels…]} or {min: x} / {max: x} / both"

@@ -1,0 +1,220 @@
+"""Files of quote variants: CSV, Parquet and partitioned Parquet in; Parquet, CSV or Parquet parts out.
+
+Input is cut into tasks of about ``chunk_rows`` rows along Parquet row groups, so that
+each task (in process or on a Dask worker) reads only its own rows. Output is written
+with ``pq.ParquetWriter`` or ``pyarrow.csv.CSVWriter`` chunk by chunk in input order,
+or as one Parquet part file per task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from dealopt.batch.options import OptionError
+from dealopt.batch.pricing.frame import FLOAT_COLUMNS, OUTPUT_COLUMNS, OUTPUT_FIELDS
+from dealopt.errors import DealoptError
+
+__all__ = ["PARQUET", "Quotes", "Task", "Writer", "output_kind", "read_task"]
+
+PARQUET = (".parquet", ".pq", ".parq")
+#: Decimals kept in CSV output: money to the cent, shares to 0.01 %, probabilities to 0.0001.
+CSV_DECIMALS = {**dict.fromkeys(FLOAT_COLUMNS, 2), "win_probability": 4}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One chunk of work: a slice of a table read in memory, or row groups of one Parquet file."""
+
+    index: int
+    first_row: int
+    rows: int
+    models_dir: str
+    cwd: str
+    table: pa.Table | None = None
+    path: str | None = None
+    row_groups: tuple[int, ...] = ()
+    batch_rows: int = 250_000
+    part: str | None = None  # the part file to write
+
+
+def _quotes_error(path: Path, detail: str) -> OptionError:
+    return OptionError("quotes", f"{path}: {detail}")
+
+
+class Quotes:
+    """An input file cut into tasks of about ``chunk_rows`` rows, with the output schema."""
+
+    def __init__(self, path: Path, chunk_rows: int, models_dir: Path, cwd: Path) -> None:
+        self.common = {"models_dir": str(models_dir), "cwd": str(cwd)}
+        self.chunk_rows = chunk_rows
+        self.tasks: list[Task] = []
+        if path.is_dir() or path.suffix.lower() in PARQUET:
+            self._parquet(path)
+        elif path.suffix.lower() == ".csv":
+            table = _read_csv(path)
+            table = table.drop_columns([c for c in table.column_names if c in OUTPUT_COLUMNS])
+            self.rows = table.num_rows
+            self.schema = pa.schema(list(table.schema) + OUTPUT_FIELDS)
+            for i, s in enumerate(range(0, self.rows, chunk_rows)):
+                piece = table.slice(s, chunk_rows)
+                self.tasks.append(Task(i, s + 1, piece.num_rows, table=piece, **self.common))
+        else:
+            raise _quotes_error(
+                path,
+                f"unknown format {path.suffix or '(no extension)'!r}; "
+                "expected a .csv or .parquet file, or a directory of Parquet part files",
+            )
+
+    def _parquet(self, path: Path) -> None:
+        try:
+            found = ds.dataset(str(path), format="parquet")  # skips files and folders starting with _ or .
+            files = sorted(f for f in found.files if f.lower().endswith(PARQUET))
+            if not files:
+                raise _quotes_error(path, "no .parquet files in this directory; expected Parquet part files")
+            dataset = ds.dataset(files, format="parquet")
+            schema = dataset.schema.remove_metadata()
+            fragments = list(dataset.get_fragments())
+            metas = [frag.metadata for frag in fragments]
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise _quotes_error(
+                path, f"not a readable Parquet file ({str(exc).splitlines()[0]}); expected Parquet"
+            ) from None
+        keep = [f for f in schema if f.name not in OUTPUT_COLUMNS and not f.name.startswith("__index_level_")]
+        self.schema = pa.schema(keep + OUTPUT_FIELDS)
+        offset = 0
+        for frag, meta in zip(fragments, metas):
+            group: list[int] = []
+            size = 0
+            for rg in range(meta.num_row_groups):
+                rows = meta.row_group(rg).num_rows
+                if group and size + rows > self.chunk_rows:
+                    self._add(frag.path, group, offset, size)
+                    offset += size
+                    group, size = [], 0
+                group.append(rg)
+                size += rows
+            if group:
+                self._add(frag.path, group, offset, size)
+                offset += size
+        self.rows = offset
+
+    def _add(self, path: str, groups: list[int], offset: int, size: int) -> None:
+        self.tasks.append(
+            Task(
+                len(self.tasks),
+                offset + 1,
+                size,
+                path=path,
+                row_groups=tuple(groups),
+                batch_rows=self.chunk_rows,
+                **self.common,
+            )
+        )
+
+
+def read_task(task: Task, schema: pa.Schema) -> Iterator[pa.Table]:
+    """The task's input rows, in batches, with the columns of ``schema`` that are not outputs."""
+    in_schema = pa.schema([f for f in schema if f.name not in OUTPUT_COLUMNS])
+    names = [f.name for f in in_schema]
+    if task.table is not None:
+        yield task.table.select(names)
+        return
+    assert task.path is not None
+    pf = pq.ParquetFile(task.path)
+    for batch in pf.iter_batches(batch_size=task.batch_rows, row_groups=list(task.row_groups)):
+        try:
+            yield pa.Table.from_batches([batch]).select(names).cast(in_schema)
+        except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
+            raise DealoptError(
+                f"quotes: {task.path}: columns do not match those of the first part file "
+                f"({str(exc).splitlines()[0]}); expected part files with the same columns"
+            ) from None
+
+
+def _read_csv(path: Path) -> pa.Table:
+    """The CSV file as a table: typed columns when every cell fits the type, text columns otherwise."""
+
+    def read(types: dict[str, pa.DataType] | None = None) -> pa.Table:
+        options = pcsv.ConvertOptions(
+            null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True, column_types=types
+        )
+        return pcsv.read_csv(path, convert_options=options)
+
+    try:
+        try:
+            return read()
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc).lower():
+                raise
+            # a later cell does not fit the type inferred from the first block: read every column as text
+            names = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 16)).column_names
+            return read(dict.fromkeys(names, pa.string()))
+    except pa.ArrowInvalid as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        if "empty" in text.lower():
+            raise _quotes_error(path, "empty file; expected a CSV file with a header row") from None
+        raise _quotes_error(path, f"not a readable CSV file ({text}); expected a CSV file of quote variants") from None
+    except IsADirectoryError:
+        raise _quotes_error(path, "a directory; expected a CSV file") from None
+    except OSError as exc:
+        raise _quotes_error(path, f"cannot read ({exc.strerror or exc}); expected a readable CSV file") from None
+
+
+def output_kind(out: str, quotes: Path | None) -> str:
+    """``csv``, ``parquet`` or ``parts`` (a directory of part files), checked before anything runs."""
+    path = Path(out).expanduser()
+    if quotes is not None and path.exists() and path.resolve() == quotes.resolve():
+        raise OptionError("out", f"{out} is the input; expected another path")
+    if path.is_dir() or out.endswith(("/", "\\")):
+        if path.exists() and not path.is_dir():
+            raise OptionError("out", f"{out} is a file; expected a directory for Parquet part files")
+        return "parts"
+    suffix = path.suffix.lower()
+    if suffix not in (*PARQUET, ".csv"):
+        raise OptionError(
+            "out",
+            f"{out}: unknown format {path.suffix or '(no extension)'!r}; "
+            "expected a .parquet or .csv file, or a directory (ending in /) for Parquet part files",
+        )
+    if not path.parent.is_dir():
+        raise OptionError("out", f"{out}: the directory {path.parent} does not exist; expected an existing directory")
+    return "csv" if suffix == ".csv" else "parquet"
+
+
+def for_csv(table: pa.Table) -> pa.Table:
+    """Money to the cent (shares and probabilities to their decimals), dictionaries as text."""
+    cols = []
+    for name, col in zip(table.column_names, table.columns):
+        if name in CSV_DECIMALS:
+            col = pc.round(col, CSV_DECIMALS[name])
+        elif pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
+class Writer:
+    """Writes tables one after another into one Parquet or CSV file."""
+
+    def __init__(self, path: Path, kind: str, schema: pa.Schema) -> None:
+        self.kind = kind
+        if kind == "parquet":
+            self._writer: pq.ParquetWriter | pcsv.CSVWriter = pq.ParquetWriter(str(path), schema)
+        else:
+            self._writer = pcsv.CSVWriter(str(path), for_csv(schema.empty_table()).schema)
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table``."""
+        self._writer.write_table(table if self.kind == "parquet" else for_csv(table))
+
+    def close(self) -> None:
+        """Finish the file."""
+        self._writer.close()
