@@ -142,7 +142,7 @@ def test_no_trade_and_bad_input():
     assert len(rows) == len(brute_force(deal, best, 3, 5))
     rows, *_ = best_improvements(deal, best, 3, 0)
     assert len(rows) == 0
-    stepless = load_model(model_paths()[0]).model_dump(by_alias=True, exclude_none=True)
+    stepless = load_model(model_paths()[0]).to_file_data()
     price = next(k for k, v in stepless["issues"].items() if v["kind"] == "continuous")
     del stepless["issues"][price]["step"]
     deal = compile_model(model_from_data(stepless))

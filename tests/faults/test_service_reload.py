@@ -33,7 +33,11 @@ def models_copy(tmp_path: Path) -> Path:
 
 def set_walk_away(path: Path, value: float) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["parties"]["seller"]["walk_away"] = value
+    current = data["parties"]["seller"]["walk_away"]
+    if isinstance(current, str) and current.startswith("$"):  # a named parameter: change it by its name
+        data["parameters"][current[1:]] = value
+    else:
+        data["parties"]["seller"]["walk_away"] = value
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 

@@ -81,12 +81,6 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Show a model's issues, levels, outcome-space size and walk-aways."""
     deal = compile_model(load(model))
     info = describe_model(deal)
-    params = deal.model.parameters or {}
-    uses = deal.model.parameter_uses
-    info["parameters"] = {
-        name: {"value": display_value(value), "used_at": [str(u) for u in uses.get(name, ())]}
-        for name, value in params.items()
-    }
     if as_json:
         emit_json(info)
         return
@@ -110,7 +104,7 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
         out.print(
             f"  buyer profile {p['name']}: probability {p['probability']:.3g}, walk-away {fmt(p['walk_away'], norm)}"
         )
-    if params:
+    if info["parameters"]:
         ptable = Table(show_header=True, header_style="bold", title="parameters")
         for col in ("parameter", "value", "used at"):
             ptable.add_column(col, justify="right" if col == "value" else "left")

@@ -88,4 +88,9 @@ def describe_model(deal: CompiledDeal, private: bool = True) -> dict[str, Any]:
             {"name": p.name, "probability": p.probability, "walk_away": p.walk_away} for p in deal.profiles
         ]
         doc["policy"] = m.policy.model_dump(exclude_none=True) if m.policy else None
+        uses = m.parameter_uses
+        doc["parameters"] = {  # the analyst's assumptions: private like the walk-aways
+            name: {"value": display_value(value), "used_at": [str(u) for u in uses.get(name, ())]}
+            for name, value in (m.parameters or {}).items()
+        }
     return doc
