@@ -6,9 +6,46 @@ import gc
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+#: The reference cases beside the checkout (CI copies shared/ there too).
+CASES = Path(__file__).resolve().parents[1].parent / "shared" / "cases"
+
+
+def genius_cases() -> list[tuple[str, tuple[Path, Path, Path]]]:
+    """Every GENIUS domain under shared/cases as (name, (domain, seller, buyer)), named and paired as
+    shared/cases/README.md says (prof1 sells; Jobs util1 and thompson's employer sell)."""
+    import json
+
+    out: list[tuple[str, tuple[Path, Path, Path]]] = []
+    expected = CASES / "genius" / "expected.json"
+    if expected.is_file():
+        for case, info in json.loads(expected.read_text()).items():
+            out.append((case, tuple(CASES / "genius" / case / info["files"][k] for k in ("domain", "seller", "buyer"))))  # type: ignore[arg-type]
+    more = CASES / "genius-more"
+    if not more.is_dir():
+        return out
+    triples = [
+        (d, d.with_name(d.name.replace("-domain", "-prof1")), d.with_name(d.name.replace("-domain", "-prof2")))
+        for d in sorted(more.rglob("*-domain.xml"))
+    ]
+    triples.append((more / "Jobs/Jobs.xml", more / "Jobs/Jobs_util1.xml", more / "Jobs/Jobs_util2.xml"))
+    t = more / "thompson"
+    triples.append(
+        (
+            t / "thompson_employment.xml",
+            t / "thompson_employer_utilityspace.xml",
+            t / "thompson_employee_utilityspace.xml",
+        )
+    )
+    for domain, seller, buyer in triples:
+        folder = domain.parent.name
+        name = f"{folder}/{domain.stem.removesuffix('-domain')}" if folder == "anac2012_A" else folder
+        out.append((name, (domain, seller, buyer)))
+    return out
 
 
 def measure(fn: Callable[[], Any], repeats: int = 3) -> tuple[Any, float, float]:

@@ -54,7 +54,7 @@ def test_walk_away_package_is_exactly_acceptable(saas_path):
     "bad",
     [
         {"price": 95, "seats": 300, "term_months": 12, "payment": "net90", "support": "standard", "start_days": 0},
-        {"price": 95, "seats": 310, "term_months": 12, "payment": "net30", "support": "standard", "start_days": 0},
+        {"price": 95, "seats": 310.5, "term_months": 12, "payment": "net30", "support": "standard", "start_days": 0},
         {"price": 130, "seats": 300, "term_months": 12, "payment": "net30", "support": "standard", "start_days": 0},
         {"price": 95, "seats": 300, "term_months": 12, "payment": "net30", "support": "standard"},
         {
@@ -79,3 +79,13 @@ def test_index_out_of_range_is_refused(saas_path):
     idx[1, 1] = 99
     with pytest.raises(PackageError):
         evaluate(deal, idx)
+
+
+def test_whole_numbers_between_integer_steps_are_evaluated_exactly(saas_path):
+    from dealopt.model.reference import reference_utility
+
+    model = load_model(saas_path)
+    pkg = {"price": 87.25, "seats": 320, "term_months": 24, "payment": "net30", "support": "premium", "start_days": 20}
+    ev = evaluate(model, pkg)
+    assert ev.seller[0] == pytest.approx(reference_utility(model, model.parties.seller.utility, pkg))
+    assert ev.buyer[0] == pytest.approx(reference_utility(model, model.parties.buyer.utility, pkg))

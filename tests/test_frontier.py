@@ -235,14 +235,15 @@ def test_enumerate_refuses_big_space_before_work():
     assert res.engine == "merge" and len(res.points) > 1
 
 
-def test_stepless_continuous_refused_by_listing_engines():
+def test_stepless_continuous_refused_by_the_listing_engine_merged_as_segments():
     data = json.loads(json.dumps(BASE))
     data["issues"]["price"] = {"kind": "continuous", "min": 90, "max": 110}
     model = model_from_data(data)
-    for engine in GRID_ENGINES:
-        with pytest.raises(EngineNotApplicable, match="without step"):
-            frontier(model, engine)
-    assert MergeEngine().accepts(compile_model(model)) is not None
+    with pytest.raises(EngineNotApplicable, match="without step"):
+        frontier(model, "enumerate")
+    assert MergeEngine().accepts(compile_model(model)) is None
+    res = frontier(model)
+    assert res.engine == "merge" and res.continuous
 
 
 # ---------------------------------------------------------------- the CLI

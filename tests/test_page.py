@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 REP_KEY = "page-test-rep-key-0123456789abcdef"
+DESK_KEY = "page-test-desk-key-0123456789abcdef"
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--headless=new",
@@ -46,7 +48,7 @@ def base_url() -> Iterator[str]:
     from dealopt.service.app import create_app
     from dealopt.service.settings import ServiceSettings
 
-    app = create_app(ServiceSettings(models_dir=MODELS, keys={REP_KEY: "rep"}))
+    app = create_app(ServiceSettings(models_dir=MODELS, keys={REP_KEY: "rep", DESK_KEY: "desk"}))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the OS picks a free port; the server uses this very socket
@@ -79,13 +81,16 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    """A fresh tab (own sessionStorage) with the page open; fails the test on any script error."""
+    """A fresh tab (own sessionStorage) with the page open; fails the test on any script error or anything the
+    Content-Security-Policy blocked."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.goto(f"{base_url}/")
+    tab.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+    response = tab.goto(f"{base_url}/")
+    assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
     try:
         yield tab
     finally:
@@ -106,11 +111,10 @@ def test_page_loads_its_own_script_and_style(page: Page, base_url: str) -> None:
     assert all(s.startswith(base_url) or s.startswith("data:") for s in sources), sources
 
 
-def test_counter_for_a_buyer_offer(page: Page, base_url: str) -> None:
-    requests: list[tuple[str, str | None]] = []
+def first_counter(page: Page, key: str, requests: list[tuple[str, str | None]]) -> Any:
+    """Enter the key, pick saas-renewal, enter a partial buyer offer and ask: the first counter card."""
     page.on("request", lambda r: requests.append((r.url, r.headers.get("authorization"))))
-
-    enter_key(page, REP_KEY)
+    enter_key(page, key)
     expect(page.get_by_test_id("key-status")).to_contain_text("key in use")
     models = page.get_by_test_id("model-select")
     expect(models).to_be_enabled()
@@ -121,9 +125,11 @@ def test_counter_for_a_buyer_offer(page: Page, base_url: str) -> None:
     page.get_by_test_id("recommend").click()
     expect(page.get_by_test_id("error")).to_contain_text("Enter the buyer's offer")
 
-    offer = {"price": "80", "seats": "300", "term_months": "12", "payment": "net30", "support": "standard"}
-    for issue, level in offer.items():  # start_days is left "not stated": a partial offer
-        page.get_by_test_id(f"issue-{issue}").select_option(level)
+    # numbers are typed, between grid steps too (87.25, 320 seats); options are picked
+    for issue, value in {"price": "87.25", "seats": "320"}.items():
+        page.get_by_test_id(f"issue-{issue}").fill(value)
+    for issue, level in {"term_months": "12", "payment": "net30", "support": "standard"}.items():
+        page.get_by_test_id(f"issue-{issue}").select_option(level)  # start_days is left "not stated": a partial offer
     page.get_by_test_id("progress").fill("0.5")
     page.get_by_test_id("recommend").click()
 
@@ -131,15 +137,54 @@ def test_counter_for_a_buyer_offer(page: Page, base_url: str) -> None:
     expect(counter).to_be_visible()
     expect(page.get_by_test_id("error")).to_be_hidden()
     expect(page.get_by_test_id("verdict")).to_have_text("Counter")
-    expect(page.get_by_test_id("reason")).to_contain_text("50% of the negotiation")
+    expect(page.get_by_test_id("reason")).to_contain_text("opening with our strongest package")
     sentence = counter.get_by_test_id("counter-sentence").inner_text()
     assert sentence.startswith(("If you", "We can")), sentence
     package = counter.get_by_test_id("counter-package")
     for issue in ("price", "seats", "term_months", "payment", "support", "start_days"):
         expect(package.locator(f"[data-issue={issue}]")).to_have_count(1)
     expect(package).to_contain_text("price per seat")
-    expect(counter.get_by_test_id("counter-seller")).to_contain_text("USD")
     expect(page.get_by_test_id("proposal")).to_contain_text(sentence)
+    return counter
+
+
+def test_counter_for_a_buyer_offer_as_a_rep(page: Page, base_url: str) -> None:
+    """A rep's key: the counters, their words, warnings and the proposal; no values, no frontier."""
+    requests: list[tuple[str, str | None]] = []
+    counter = first_counter(page, REP_KEY, requests)
+    expect(counter.get_by_test_id("counter-seller")).to_have_count(0)
+    expect(page.get_by_test_id("beliefs")).to_be_hidden()
+    expect(page.get_by_test_id("frontier-chart")).to_be_hidden()
+    expect(page.get_by_test_id("chart-hidden")).to_be_visible()
+
+    # Send the counter: it joins the history as our offer.
+    counter.get_by_test_id("send-counter").click()
+    history = page.get_by_test_id("history-item")
+    expect(history).to_have_count(2)
+    expect(history.nth(1)).to_have_attribute("data-by", "seller")
+
+    # The buyer's complete answer: a new recommendation (nothing to evaluate and plot for a rep).
+    page.get_by_test_id("issue-start_days").fill("15")
+    page.get_by_test_id("issue-price").fill("90")
+    page.get_by_test_id("recommend").click()
+    expect(history).to_have_count(3)
+    expect(page.get_by_test_id("recommendation")).to_have_attribute("data-recommendation", "counter")
+    expect(page.get_by_test_id("error")).to_be_hidden()
+
+    api_calls = [(u, a) for u, a in requests if "/v1/" in u]
+    assert {u.rsplit("/", 1)[-1] for u, _ in api_calls} == {"models", "saas-renewal", "counter"}
+    assert all(a == f"Bearer {REP_KEY}" for _, a in api_calls)
+    assert not any(REP_KEY in u for u, _ in requests), "the key must never be in a URL"
+    assert REP_KEY not in page.url
+    assert page.evaluate("sessionStorage.getItem('dealopt.apiKey')") == REP_KEY
+
+
+def test_counter_for_a_buyer_offer_at_the_desk(page: Page, base_url: str) -> None:
+    """A deal-desk key: values, the frontier chart with the counters and offers marked."""
+    requests: list[tuple[str, str | None]] = []
+    counter = first_counter(page, DESK_KEY, requests)
+    expect(counter.get_by_test_id("counter-seller")).to_contain_text("USD")
+    expect(page.get_by_test_id("chart-hidden")).to_be_hidden()
 
     # The frontier is drawn, with the counters marked; the partial offer is listed, not plotted.
     chart = page.get_by_test_id("frontier-chart")
@@ -157,19 +202,36 @@ def test_counter_for_a_buyer_offer(page: Page, base_url: str) -> None:
     expect(marks.locator("[data-kind=sent]")).to_have_count(1)
 
     # The buyer's complete answer: evaluated and plotted on the chart.
-    page.get_by_test_id("issue-start_days").select_option("15")
-    page.get_by_test_id("issue-price").select_option("90")
+    page.get_by_test_id("issue-start_days").fill("15")
+    page.get_by_test_id("issue-price").fill("90")
     page.get_by_test_id("recommend").click()
     expect(history).to_have_count(3)
     expect(marks.locator("[data-kind=buyer]")).to_have_count(1)
     expect(page.get_by_test_id("recommendation")).to_have_attribute("data-recommendation", "counter")
-
     api_calls = [(u, a) for u, a in requests if "/v1/" in u]
     assert {u.rsplit("/", 1)[-1] for u, _ in api_calls} >= {"models", "saas-renewal", "counter", "evaluate"}
-    assert all(a == f"Bearer {REP_KEY}" for _, a in api_calls)
-    assert not any(REP_KEY in u for u, _ in requests), "the key must never be in a URL"
-    assert REP_KEY not in page.url
-    assert page.evaluate("sessionStorage.getItem('dealopt.apiKey')") == REP_KEY
+    assert all(a == f"Bearer {DESK_KEY}" for _, a in api_calls)
+
+
+def test_api_docs_render_from_local_files(browser: Browser, base_url: str) -> None:
+    """/docs: Swagger UI from the service's own files, under the same Content-Security-Policy, no other host."""
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    urls: list[str] = []
+    tab.on("pageerror", lambda exc: problems.append(str(exc)))
+    tab.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    tab.on("request", lambda r: urls.append(r.url))
+    try:
+        response = tab.goto(f"{base_url}/docs")
+        assert response is not None and response.headers["content-security-policy"].startswith("default-src 'none'")
+        expect(tab.locator(".opblock").first).to_be_visible()
+        expect(tab.locator(".opblock-summary-path", has_text="/v1/models/{name}/counter")).to_have_count(1)
+    finally:
+        context.close()
+    assert not problems, problems
+    assert urls and all(u.startswith(base_url) or u.startswith("data:") for u in urls), urls
 
 
 def test_wrong_key_shows_401(page: Page) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -152,6 +153,13 @@ def test_the_json_schema_allows_references_in_parties_and_policy_only():
 def test_show_lists_the_parameters_and_where_they_are_used(tmp_path):
     path = tmp_path / "named.yaml"
     path.write_text(NAMED)
+    r = subprocess.run([str(DEALOPT), "show", str(path), "--json"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    params = json.loads(r.stdout)["parameters"]
+    assert params["unit_cost"] == {
+        "value": 6,
+        "used_at": ["parties.seller.utility[1].coef (negated)", "policy.floor_price"],
+    }
     r = subprocess.run([str(DEALOPT), "show", str(path)], capture_output=True, text=True, timeout=60, env=_wide())
     assert r.returncode == 0, r.stderr
     rows = [line for line in r.stdout.splitlines() if "unit_cost" in line]

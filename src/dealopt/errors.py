@@ -5,6 +5,7 @@
     DealoptError                 root: catch this to catch everything of ours
     ├── ModelError               a deal model file (or dict) is not valid
     ├── PackageError             a package names an unknown issue or level
+    ├── OptionError              an option of a call is out of bounds (carries param, value, expected)
     ├── SolveError               an engine failed (carries engine and status)
     └── LimitError               a configured limit was hit before any answer
 
@@ -19,6 +20,7 @@ __all__ = [
     "DealoptError",
     "LimitError",
     "ModelError",
+    "OptionError",
     "PackageError",
     "Problem",
     "SolveError",
@@ -62,6 +64,19 @@ class ModelError(DealoptError):
 
 class PackageError(DealoptError):
     """A package (or partial package) does not fit the model."""
+
+
+class OptionError(DealoptError):
+    """An option of a call is not what it should be: ``param`` names the option as the library calls it."""
+
+    def __init__(self, param: str, value: object, expected: str) -> None:
+        self.param = param
+        self.value = value
+        self.expected = expected
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "…"
+        super().__init__(f"{param}: {shown}; expected {expected}")
 
 
 class SolveError(DealoptError):

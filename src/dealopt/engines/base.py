@@ -9,23 +9,33 @@ solutions and the no-deal analysis are built on top, in :mod:`dealopt.analysis`.
 from __future__ import annotations
 
 import enum
+import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, overload
 
 import numpy as np
 
-from dealopt.model.compiled import CompiledDeal
+from dealopt.engines.stepless import NONE, stepless_reason
+from dealopt.errors import DealoptError, LimitError, ModelError, Problem
+from dealopt.model.compiled import MAX_TABLE_CELLS, CompiledDeal
 
 __all__ = [
     "Engine",
+    "EngineOptionError",
     "EngineOptions",
     "IndexedPackages",
     "RawFrontier",
     "Status",
+    "declared_reason",
+    "ensure_accepts",
+    "option_error",
     "pareto_keep",
     "quantum",
     "at_least",
+    "cut_at",
+    "drop_collinear",
 ]
 
 #: Relative resolution at which two utilities count as equal.
@@ -33,26 +43,53 @@ RELATIVE_RESOLUTION = 1e-9
 
 
 class Status(enum.Enum):
-    """How a frontier computation ended."""
+    """How a frontier computation ended (every engine maps its solver's statuses onto these)."""
 
     OPTIMAL = "optimal"  # the exact frontier (possibly empty above the bounds)
     INFEASIBLE = "infeasible"  # no package satisfies the constraints
+    TIME_LIMIT = "time_limit"  # the time ran out: the frontier found so far (its high-seller end)
+    INACCURATE = "inaccurate"  # the solver's answers could not all be confirmed exactly (a warning is issued)
 
     @property
     def has_packages(self) -> bool:
-        """Whether feasible packages exist."""
-        return self is Status.OPTIMAL
+        """Whether feasible packages exist (and the frontier lists some of them)."""
+        return self is not Status.INFEASIBLE
+
+    @property
+    def complete(self) -> bool:
+        """Whether the answer is the whole exact frontier (or a proof that there is none)."""
+        return self in (Status.OPTIMAL, Status.INFEASIBLE)
+
+
+class EngineOptionError(DealoptError):
+    """An engine option has a value outside its declared range."""
+
+
+def option_error(name: str, expected: str, value: Any) -> EngineOptionError:
+    """The one message for a bad option: "The 'x' option must be … Got … instead."."""
+    return EngineOptionError(f"The {name!r} option must be {expected}. Got {value!r} instead.")
 
 
 @dataclass(frozen=True)
 class EngineOptions:
-    """Options shared by all engines."""
+    """Options shared by all engines, checked against their declared ranges when made."""
 
     all_packages: bool = False  # list every package reaching each point
     max_packages_per_point: int = 1000  # cap on listed ties per point
     max_space: int = 200_000_000  # enumerate: largest outcome space it lists
     chunk_size: int = 1_000_000  # enumerate: packages per chunk
-    time_limit: float | None = None  # milp: seconds per solve
+    time_limit: float | None = None  # milp: seconds for the whole frontier (then a partial frontier)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.all_packages, bool):
+            raise option_error("all_packages", "a bool", self.all_packages)
+        for name in ("max_packages_per_point", "max_space", "chunk_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise option_error(name, "an int ≥ 1", value)
+        t = self.time_limit
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0 or t != t):
+            raise option_error("time_limit", "a number of seconds > 0 or None", t)
 
 
 @dataclass(frozen=True)
@@ -94,10 +131,20 @@ class IndexedPackages(Sequence[list[dict[str, Any]]]):
 
 
 class Engine(Protocol):
-    """A frontier engine."""
+    """A frontier engine: its name, what it needs (as data), ``accepts`` and ``solve``.
+
+    The class attributes say what the engine needs, so that the registry can
+    tell which engines are installed and :func:`declared_reason` which deals
+    they take, without importing any solver.
+    """
 
     name: ClassVar[str]
     exact: ClassVar[bool]
+    listed_levels: ClassVar[bool]  # every issue's levels must be listable
+    tables: ClassVar[bool]  # every component's (gridded) joint levels must be tabulable
+    stepless: ClassVar[str]  # which continuous issues without step it takes (see dealopt.engines.stepless)
+    requires: ClassVar[tuple[str, ...]]  # modules it needs …
+    fallback: ClassVar[tuple[str, ...]]  # … or, failing those, these
 
     def accepts(self, deal: CompiledDeal) -> str | None:
         """None when the engine can solve ``deal`` exactly, else the reason it cannot."""
@@ -114,12 +161,49 @@ class Engine(Protocol):
         ...
 
 
+_REASONS: weakref.WeakKeyDictionary[CompiledDeal, dict[str, str | None]] = weakref.WeakKeyDictionary()
+
+
+def declared_reason(engine: Engine, deal: CompiledDeal) -> str | None:
+    """Why ``deal`` is outside what ``engine`` declares it takes (levels, tables, stepless issues), or None."""
+    known = _REASONS.setdefault(deal, {})
+    if engine.name not in known:
+        known[engine.name] = _declared_reason(engine, deal)
+    return known[engine.name]
+
+
+def _declared_reason(engine: Engine, deal: CompiledDeal) -> str | None:
+    if engine.listed_levels or engine.stepless == NONE:
+        reason = stepless_reason(deal, NONE)
+    else:
+        reason = stepless_reason(deal, engine.stepless)
+    if reason:
+        return reason
+    if engine.tables:
+        return untabulated(deal)
+    return None
+
+
+def untabulated(deal: CompiledDeal) -> str | None:
+    """Why some component's gridded joint levels are too many to tabulate, or None."""
+    for comp in deal.components:
+        grid = [i for i in comp.issues if deal.issues[i].gridded]
+        size = math.prod(len(deal.issues[i].labels) for i in grid)
+        if size > MAX_TABLE_CELLS:
+            names = ", ".join(deal.issues[i].name for i in grid)
+            return (
+                f"issues {names} interact in {size:,} joint levels, more than {MAX_TABLE_CELLS:,} (use --engine milp)"
+            )
+    return None
+
+
 def ensure_accepts(engine: Engine, deal: CompiledDeal) -> None:
-    """Raise :class:`~dealopt.errors.LimitError` (naming the engine) when ``engine`` cannot solve ``deal``."""
+    """Raise a :class:`~dealopt.errors.ModelError` for an empty deal, a :class:`LimitError` (naming the
+    engine) when ``engine`` cannot solve ``deal``."""
+    if not deal.issues:
+        raise ModelError([Problem("issues", "is empty; expected at least one issue")], source=deal.name)
     reason = engine.accepts(deal)
     if reason:
-        from dealopt.errors import LimitError
-
         raise LimitError(f"{engine.name}: {reason}")
 
 
@@ -128,18 +212,16 @@ def stepless_issue(deal: CompiledDeal) -> str | None:
     return next((i.name for i in deal.issues if not i.gridded), None)
 
 
-def unlisted_levels(deal: CompiledDeal) -> str | None:
-    """Why an engine that lists levels cannot take ``deal`` (a continuous issue without step), if so."""
-    name = stepless_issue(deal)
-    if name is None:
-        return None
-    return f"issue {name!r} is continuous without step, so its levels cannot be listed (give it a step, or use --engine milp)"
-
-
 def quantum(values: np.ndarray | float) -> float:
     """Resolution for comparing utilities of this magnitude."""
     scale = float(np.max(np.abs(values))) if np.size(values) else 1.0
     return RELATIVE_RESOLUTION * max(1.0, scale)
+
+
+def cut_at(bound: float | None) -> float | None:
+    """Where a piecewise-linear frontier crossing a walk-away is cut: just inside the tolerance with which
+    the evaluator accepts a package (so the package found there is acceptable despite rounding)."""
+    return None if bound is None else bound - 0.9e-9 * max(1.0, abs(bound))
 
 
 def at_least(values: np.ndarray, bound: float | None) -> np.ndarray:
@@ -195,6 +277,29 @@ def _bucket_filter(seller: np.ndarray, buyer: np.ndarray, margin: float, buckets
     return np.flatnonzero(buyer >= strictly_above[bucket] - margin)
 
 
+def drop_collinear(seller: np.ndarray, buyer: np.ndarray, segment: np.ndarray, q_s: float, q_b: float) -> np.ndarray:
+    """Indices of the vertices of a piecewise-linear frontier that are corners of it.
+
+    A vertex between two efficient segments is dropped when it lies within two grid units of the
+    line joining its neighbours; a vertex followed by a gap narrower than two grid units (a constraint
+    threshold's closed-off band) is dropped too, the frontier going on from the next vertex.
+    """
+    out: list[int] = []
+    for i in range(len(seller)):
+        last = out[-1] if out else None
+        if last is not None and not segment[last] and len(out) >= 2 and segment[out[-2]]:
+            if abs(seller[i] - seller[last]) <= 2 * q_s and abs(buyer[i] - buyer[last]) <= 2 * q_b:
+                out.pop()
+        if len(out) >= 2 and segment[out[-1]] and segment[out[-2]]:
+            a, m = out[-2], out[-1]
+            ax, ay = (seller[m] - seller[a]) / q_s, (buyer[m] - buyer[a]) / q_b
+            cx, cy = (seller[i] - seller[a]) / q_s, (buyer[i] - buyer[a]) / q_b
+            if abs(ax * cy - ay * cx) <= 2.0 * math.hypot(cx, cy):
+                out.pop()
+        out.append(i)
+    return np.asarray(out, dtype=np.intp)
+
+
 def utility_bound(deal: CompiledDeal, which: str) -> float:
     """An upper bound on |utility| of a party (``seller`` or ``buyer``) over all packages."""
     util = deal.seller if which == "seller" else deal.buyer
@@ -215,9 +320,15 @@ def utility_bound(deal: CompiledDeal, which: str) -> float:
     return total
 
 
+_RESOLUTION: weakref.WeakKeyDictionary[CompiledDeal, tuple[float, float]] = weakref.WeakKeyDictionary()
+
+
 def resolution(deal: CompiledDeal) -> tuple[float, float]:
-    """The grids (seller, buyer) on which utilities are compared for this deal."""
-    return (
-        RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "seller")),
-        RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "buyer")),
-    )
+    """The grids (seller, buyer) on which utilities are compared for this deal (kept with the deal)."""
+    got = _RESOLUTION.get(deal)
+    if got is None:
+        got = _RESOLUTION[deal] = (
+            RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "seller")),
+            RELATIVE_RESOLUTION * max(1.0, utility_bound(deal, "buyer")),
+        )
+    return got

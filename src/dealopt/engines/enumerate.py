@@ -11,11 +11,12 @@ from dealopt.engines.base import (
     RawFrontier,
     Status,
     at_least,
+    declared_reason,
     ensure_accepts,
     pareto_keep,
     resolution,
-    unlisted_levels,
 )
+from dealopt.engines.stepless import NONE
 from dealopt.errors import LimitError
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.evaluation import evaluate_indices
@@ -28,10 +29,15 @@ class EnumerateEngine:
 
     name: ClassVar[str] = "enumerate"
     exact: ClassVar[bool] = True
+    listed_levels: ClassVar[bool] = True
+    tables: ClassVar[bool] = False
+    stepless: ClassVar[str] = NONE
+    requires: ClassVar[tuple[str, ...]] = ()
+    fallback: ClassVar[tuple[str, ...]] = ()
 
     def accepts(self, deal: CompiledDeal) -> str | None:
         """Only models whose every issue has listable levels."""
-        return unlisted_levels(deal)
+        return declared_reason(self, deal)
 
     def solve(
         self, deal: CompiledDeal, seller_min: float | None, buyer_min: float | None, options: EngineOptions

@@ -1,63 +1,112 @@
-"""The engines in preference order, and how ``auto`` picks one."""
+"""The engines in preference order, what each needs, and how ``auto`` picks one.
+
+The list below is the one place engine names come from: the CLI's ``--engine``,
+the service's request bodies and ``docs/engines.md`` all read it. Whether an
+engine is installed is read from what it declares it requires, without
+importing any solver.
+"""
 
 from __future__ import annotations
+
+import functools
+import importlib.util
 
 from dealopt.engines.base import Engine
 from dealopt.engines.enumerate import EnumerateEngine
 from dealopt.engines.merge import MergeEngine
+from dealopt.engines.milp import MilpEngine
 from dealopt.errors import DealoptError
 from dealopt.model.compiled import CompiledDeal
 
-__all__ = ["ENGINE_NAMES", "get_engine", "choose_engine", "installed_engines", "EngineNotApplicable"]
+__all__ = [
+    "ENGINES",
+    "ENGINE_NAMES",
+    "EngineNotApplicable",
+    "choose_engine",
+    "engines_table",
+    "explain_choice",
+    "get_engine",
+    "installed",
+    "installed_engines",
+]
 
 
 class EngineNotApplicable(DealoptError):
     """The named engine cannot solve this model exactly."""
 
 
-def _milp() -> Engine | None:
-    try:
-        from dealopt.engines.milp import MilpEngine
-    except ImportError:
-        return None
-    # named explicitly, milp runs its ε-constraint sweep even where the merge engine could answer
-    return MilpEngine(presolve="reduce")
+#: Every engine dealopt has, in preference order for ``auto``.
+ENGINES: tuple[type[Engine], ...] = (MergeEngine, EnumerateEngine, MilpEngine)  # type: ignore[assignment]
+
+#: What ``--engine`` accepts.
+ENGINE_NAMES: tuple[str, ...] = ("auto", *(e.name for e in ENGINES))
+
+
+@functools.cache
+def _found(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def installed(engine: type[Engine] | Engine) -> bool:
+    """Whether what the engine requires (or its fallback) is installed; imports nothing."""
+    if all(_found(m) for m in engine.requires):
+        return True
+    return bool(engine.fallback) and all(_found(m) for m in engine.fallback)
 
 
 def installed_engines() -> list[Engine]:
     """Every engine available here, in preference order for ``auto``."""
-    engines: list[Engine] = [MergeEngine(), EnumerateEngine()]
-    milp = _milp()
-    if milp is not None:
-        engines.append(milp)
-    return engines
-
-
-ENGINE_NAMES = ("auto", "merge", "enumerate", "milp")
+    return [cls() for cls in ENGINES if installed(cls)]
 
 
 def get_engine(name: str) -> Engine:
     """The engine called ``name``."""
-    for engine in installed_engines():
-        if engine.name == name:
-            return engine
+    for cls in ENGINES:
+        if cls.name == name:
+            if not installed(cls):
+                needs = " or ".join(", ".join(g) for g in (cls.requires, cls.fallback) if g)
+                raise EngineNotApplicable(f"--engine {name}: not installed here (it needs {needs})")
+            return cls()
     raise EngineNotApplicable(
         f"--engine: unknown or unavailable engine {name!r}; expected one of {', '.join(ENGINE_NAMES)}"
     )
 
 
-def choose_engine(deal: CompiledDeal, name: str = "auto") -> Engine:
-    """The named engine if it accepts ``deal``; for ``auto``, the fastest exact one that does."""
+def explain_choice(deal: CompiledDeal, name: str = "auto") -> tuple[Engine, str | None]:
+    """The engine :func:`choose_engine` picks, and why ``auto`` passed over the preferred engines (or None)."""
     if name != "auto":
         engine = get_engine(name)
         reason = engine.accepts(deal)
         if reason:
             raise EngineNotApplicable(f"--engine {name}: cannot solve {deal.name!r} exactly: {reason}")
-        return engine
+        return engine, None
     reasons = []
     for engine in installed_engines():
         reason = engine.accepts(deal)
         if reason is None:
-            return engine
-        reasons.append(f"{engine.name}: {reason}")
+            note = None
+            if reasons:
+                note = f"auto chose {engine.name}: " + "; ".join(reasons)
+            return engine, note
+        reasons.append(f"{engine.name} cannot take this model ({reason})")
     raise EngineNotApplicable(f"no engine can solve {deal.name!r} exactly ({'; '.join(reasons)})")
+
+
+def engines_table() -> str:
+    """The registry as a Markdown table (docs/engines.md carries it; a test keeps the two equal)."""
+    rows = [
+        "| engine | exact | lists levels | needs tables | continuous issues without step | requires |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for e in ENGINES:
+        needs = " or ".join(", ".join(g) for g in (e.requires, e.fallback) if g) or "—"
+        rows.append(
+            f"| `{e.name}` | {'yes' if e.exact else 'no'} | {'yes' if e.listed_levels else 'no'} | "
+            f"{'yes' if e.tables else 'no'} | {e.stepless} | {needs} |"
+        )
+    return "\n".join(rows)
+
+
+def choose_engine(deal: CompiledDeal, name: str = "auto") -> Engine:
+    """The named engine if it accepts ``deal``; for ``auto``, the fastest exact one that does."""
+    return explain_choice(deal, name)[0]

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dealopt.errors import DealoptError, ModelError, PackageError
+from dealopt.engines.registry import ENGINE_NAMES
+from dealopt.errors import DealoptError, ModelError, OptionError, PackageError
 from dealopt.interfaces.console import JsonOpt, ModelArg, emit_json, err, fail, fmt, load, out
 from dealopt.interfaces.documents import counter_proposal, describe_model, evaluation_document
 from dealopt.model.compiled import CompiledDeal, compile_model
@@ -68,9 +69,11 @@ def _levels_text(entry: dict[str, Any]) -> str:
         lo, hi = entry["range"]
         return f"any value in [{lo}, {hi}]"
     vals = entry["values"]
-    if len(vals) <= 8:
-        return ", ".join(map(str, vals))
-    return f"{vals[0]}, {vals[1]}, {vals[2]}, …, {vals[-1]}"
+    words = entry.get("labels") or [None] * len(vals)
+    shown = [f"{v} ({w})" if w is not None and w != str(v) else str(v) for v, w in zip(vals, words, strict=True)]
+    if len(shown) <= 8:
+        return ", ".join(shown)
+    return f"{shown[0]}, {shown[1]}, {shown[2]}, …, {shown[-1]}"
 
 
 @app.command()
@@ -78,7 +81,7 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Show a model's issues, levels, outcome-space size and walk-aways."""
     deal = compile_model(load(model))
     info = describe_model(deal)
-    if as_json:  # the service's model document, exactly
+    if as_json:
         emit_json(info)
         return
     norm = deal.normalized
@@ -88,7 +91,7 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
         table.add_column(col)
     for e in info["issues"]:
         table.add_row(e["name"], e["kind"], str(e["levels"] or "∞"), _levels_text(e), e["unit"] or "")
-    out.print(table)
+    out.print(table, markup=False)
     size = info["space_size"]
     out.print(
         f"outcome space: {size:,} packages"
@@ -101,14 +104,12 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
         out.print(
             f"  buyer profile {p['name']}: probability {p['probability']:.3g}, walk-away {fmt(p['walk_away'], norm)}"
         )
-    params = deal.model.parameters or {}
-    if params:
-        uses = deal.model.parameter_uses
+    if info["parameters"]:
         ptable = Table(show_header=True, header_style="bold", title="parameters")
         for col in ("parameter", "value", "used at"):
             ptable.add_column(col, justify="right" if col == "value" else "left")
-        for name, value in params.items():
-            ptable.add_row(name, f"{display_value(value):,}", "; ".join(str(u) for u in uses.get(name, ())))
+        for name, entry in info["parameters"].items():
+            ptable.add_row(name, f"{entry['value']:,}", "; ".join(entry["used_at"]))
         out.print(ptable)
 
 
@@ -181,7 +182,7 @@ def _yes(flag: bool) -> str:
 @app.command("frontier")
 def frontier_cmd(
     model: ModelArg,
-    engine: Annotated[str, typer.Option("--engine", "-e", help="auto, merge, enumerate or milp.")] = "auto",
+    engine: Annotated[str, typer.Option("--engine", "-e", help=f"One of: {', '.join(ENGINE_NAMES)}.")] = "auto",
     all_packages: Annotated[
         bool, typer.Option("--all-packages", help="List every package reaching each point.")
     ] = False,
@@ -192,7 +193,6 @@ def frontier_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """The Pareto frontier of the ZOPA, the bargaining packages and the ZOPA verdict."""
-    from dealopt.engines.registry import ENGINE_NAMES
     from dealopt.negotiation.frontier import frontier
 
     if engine not in ENGINE_NAMES:
@@ -221,6 +221,9 @@ def print_frontier(result: Any, deal: CompiledDeal, all_packages: bool) -> None:
         f"[bold]{result.model}[/bold]: engine {result.engine}, {len(result.points)} frontier points, "
         f"{result.seconds * 1e3:.1f} ms; walk-away seller {fmt(w_s, norm)}, buyer {fmt(w_b, norm)}"
     )
+    for line in (result.note, None if result.status in ("optimal", "infeasible") else f"status: {result.status}"):
+        if line:
+            out.print(line, markup=False)
     if not result.zopa:
         out.print(f"[bold red]no deal[/bold red]: {result.no_deal.message}")
         return
@@ -301,9 +304,13 @@ def trades_cmd(
     for col in ("#", "Δ seller", "Δ buyer", "Δ joint"):
         table.add_column(col, justify="right")
     table.add_column("trade")
+    table.add_column("flags")
     for k, t in enumerate(result.trades, 1):
-        table.add_row(str(k), fmt(t.seller_gain, norm), fmt(t.buyer_gain, norm), fmt(t.joint_gain, norm), t.sentence)
-    out.print(table)
+        flags = "\n".join(f"⚑ {f}" for f in t.flags)
+        table.add_row(
+            str(k), fmt(t.seller_gain, norm), fmt(t.buyer_gain, norm), fmt(t.joint_gain, norm), t.sentence, flags
+        )
+    out.print(table, markup=False)
 
 
 @app.command("counter")
@@ -311,14 +318,30 @@ def counter_cmd(
     model: ModelArg,
     history: Annotated[Path, typer.Option("--history", help="The offers so far (YAML or JSON list, oldest first).")],
     progress: Annotated[
-        float | None, typer.Option("--progress", help="How far through the negotiation we are, 0..1.")
+        float | None,
+        typer.Option(
+            "--progress",
+            help="How far through the negotiation we are, 0..1 (1: our last turn). Default: from --round/--deadline, "
+            "else 0.5 (halfway).",
+        ),
     ] = None,
-    round_: Annotated[int | None, typer.Option("--round", help="The current round (with --deadline).")] = None,
-    deadline: Annotated[int | None, typer.Option("--deadline", help="The last round.")] = None,
+    round_: Annotated[
+        int | None,
+        typer.Option("--round", help="Our turn number, 1-based (with --deadline; round = deadline: last turn)."),
+    ] = None,
+    deadline: Annotated[int | None, typer.Option("--deadline", help="Our last turn's number.")] = None,
     exponent: Annotated[
         float, typer.Option("--exponent", help="Concession exponent: < 1 Boulware, 1 linear, > 1 Conceder.")
     ] = 0.2,
     top: Annotated[int, typer.Option("--top", help="How many counter-offers to list.")] = 3,
+    opening: Annotated[
+        str | None,
+        typer.Option(
+            "--opening",
+            help="Where concession starts: best (our best allowed package; the default) or zopa (our best package "
+            "the buyer would accept; the default with buyer profiles).",
+        ),
+    ] = None,
     proposal_only: Annotated[
         bool, typer.Option("--proposal-only", help="Print only what the buyer may see: the package and its sentence.")
     ] = False,
@@ -336,7 +359,9 @@ def counter_cmd(
         fail(str(exc).replace("deal model mapping (format: dealopt/1, …)", "list of offers"))
         return
     offers = parse_history(data, str(history))
-    rec = counter(deal, offers, progress=progress, round=round_, deadline=deadline, exponent=exponent, top=top)
+    rec = counter(
+        deal, offers, progress=progress, round=round_, deadline=deadline, exponent=exponent, top=top, opening=opening
+    )
     if proposal_only:
         proposal = counter_proposal(rec, offers)
         if as_json:
@@ -350,72 +375,76 @@ def counter_cmd(
     if as_json:
         emit_json(rec.to_dict())
         return
+    _print_recommendation(deal, rec)
+
+
+def _print_recommendation(deal: CompiledDeal, rec: Any) -> None:
     norm = deal.normalized
-    colour = {"accept": "green", "counter": "yellow", "walk_away": "red"}[rec.recommendation]
-    out.print(f"[bold {colour}]{rec.recommendation}[/bold {colour}]: {rec.reason}")
+    action = rec.recommendation.value
+    colour = {"accept": "green", "counter": "yellow", "walk_away": "red"}[action]
+    out.print(f"[bold {colour}]{action}[/bold {colour}]: ", end="")
+    out.print(rec.reason, markup=False)
+    for note in rec.notes:
+        out.print(f"note: {note}", markup=False)
     if rec.aspiration is not None:
-        out.print(f"aspiration: {fmt(rec.aspiration, norm)}")
+        used = f" ({rec.concession_used:.0%} of our room conceded)" if rec.concession_used is not None else ""
+        out.print(f"aiming for: {fmt(rec.aspiration, norm)}{used}", markup=False)
     if rec.beliefs:
-        out.print("beliefs about the buyer: " + ", ".join(f"{k} {v:.0%}" for k, v in rec.beliefs.items()))
-    for k, c in enumerate(rec.counters, 1):
+        out.print("beliefs about the buyer: " + ", ".join(f"{k} {v:.0%}" for k, v in rec.beliefs.items()), markup=False)
+    if rec.accepted_package:
+        out.print(
+            "sign: " + ", ".join(f"{n}={display_value(v)}" for n, v in rec.accepted_package.items()), markup=False
+        )
+    shown = [(f"{k}.", c) for k, c in enumerate(rec.counters, 1)]
+    if rec.last_best_offer is not None:
+        shown.append(("last best offer:", rec.last_best_offer))
+    for head, c in shown:
         acc = f", acceptance {c.acceptance_probability:.0%}" if c.acceptance_probability is not None else ""
-        out.print(f"\n[bold]{k}.[/bold] {c.sentence}")
+        out.print(f"\n[bold]{head}[/bold] ", end="")
+        out.print(c.sentence, markup=False)
         out.print(
             f"   seller {fmt(c.seller, norm)}, buyer {fmt(c.buyer, norm)}, joint {fmt(c.joint, norm)}{acc}",
             markup=False,
         )
         out.print("   " + ", ".join(f"{n}={display_value(v)}" for n, v in c.package.items()), markup=False)
         for flag in c.flags:
-            out.print(f"   [red]flag:[/red] {flag}")
+            out.print("   [red]flag:[/red] ", end="")
+            out.print(str(flag), markup=False)
 
 
 @app.command("simulate")
 def simulate_cmd(
     model: ModelArg,
-    buyer: Annotated[str, typer.Option("--buyer", help="conceding, hardline, mismatched or all.")] = "all",
-    rounds: Annotated[int, typer.Option("--rounds", help="Rounds before the deadline.")] = 20,
-    exponent: Annotated[float, typer.Option("--exponent", help="Our concession exponent.")] = 0.2,
-    transcript: Annotated[bool, typer.Option("--transcript", help="Show every offer.")] = False,
+    opponent: Annotated[
+        str, typer.Option("--opponent", help="The buyer: a standard agent (boulware, linear, …) or all.")
+    ] = "all",
+    rounds: Annotated[int, typer.Option("--rounds", help="Steps of alternating offers before the deadline.")] = 100,
+    guessed: Annotated[
+        bool, typer.Option("--guessed", help="Tell our engine a guessed buyer (the seller's utility mirrored).")
+    ] = False,
+    seller: Annotated[
+        str, typer.Option("--seller", help="Who sells: engine (ours) or a standard agent, as the baseline.")
+    ] = "engine",
+    transcript: Annotated[bool, typer.Option("--transcript", help="Show every move.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Negotiate with our counter-offer engine as the seller against scripted buyers."""
+    """Negotiate as the seller (our engine, or a standard agent) against standard buyer agents."""
+    from dealopt.interfaces.simulation_table import print_simulations
     from dealopt.negotiation.simulate import BUYERS, simulate
 
-    if buyer != "all" and buyer not in BUYERS:
-        fail(f"--buyer: {buyer!r}; expected one of {', '.join(BUYERS)} or all")
     deal = compile_model(load(model))
-    results = [simulate(deal, b, rounds, exponent) for b in (BUYERS if buyer == "all" else (buyer,))]
+    try:
+        if opponent != "all" and opponent not in BUYERS:
+            raise PackageError(f"opponent: {opponent!r}; expected one of {', '.join(BUYERS)}, or all")
+        names = BUYERS if opponent == "all" else (opponent,)
+        results = [simulate(deal, name, rounds, seller=seller, guessed=guessed) for name in names]
+    except DealoptError as exc:
+        fail(str(exc))
+        return
     if as_json:
         emit_json([r.to_dict(transcript) for r in results])
         return
-    norm = deal.normalized
-    table = Table(show_header=True, header_style="bold")
-    for col in ("buyer", "outcome", "round", "seller", "buyer utility", "joint", "of max joint", "seller's share"):
-        table.add_column(col, justify="left" if col in ("buyer", "outcome") else "right")
-    for r in results:
-        outcome = f"deal ({r.accepted_by} accepted)" if r.agreement else "no deal"
-        share = f"{r.joint_share:.1%}" if r.joint_share is not None else "—"
-        sshare = f"{r.seller_share:.1%}" if r.seller_share is not None else "—"
-        table.add_row(
-            r.buyer,
-            outcome,
-            str(r.rounds),
-            fmt(r.seller, norm),
-            fmt(r.buyer_utility, norm),
-            fmt(r.joint, norm),
-            share,
-            sshare,
-        )
-    out.print(table)
-    for r in results:
-        if r.agreement:
-            out.print(
-                f"{r.buyer}: " + ", ".join(f"{k}={display_value(v)}" for k, v in r.agreement.items()), markup=False
-            )
-        if transcript:
-            for e in r.transcript:
-                what = e.get("action") or ", ".join(f"{k}={display_value(v)}" for k, v in e["package"].items())
-                out.print(f"   round {e['round']:>2} {e['by']:>6}: {what}", markup=False)
+    print_simulations(results, transcript)
 
 
 # ---------------------------------------------------------------- schema, import
@@ -475,11 +504,17 @@ def _register_more() -> None:
 _register_more()
 
 
+#: Library parameter names whose flag is not ``--`` + the name with dashes.
+_FLAGS = {"round": "--round/--deadline", "from_package": "--from"}
+
+
 def main() -> None:
     """Console entry point: run the app, turning every error into one line."""
     try:
         code = app(standalone_mode=False)
     except DealoptError as exc:
+        if isinstance(exc, OptionError):  # the library names its parameter; here it is a flag
+            exc = OptionError(_FLAGS.get(exc.param, "--" + exc.param.replace("_", "-")), exc.value, exc.expected)
         for line in str(exc).splitlines() or [type(exc).__name__]:
             err.print(f"error: {line}", markup=False)
         sys.exit(2)

@@ -13,6 +13,7 @@ from rich.console import Console
 from dealopt.errors import ModelError
 from dealopt.model.loading import load_model
 from dealopt.model.schema import DealModel
+from dealopt.negotiation.phrasing import cell
 
 __all__ = ["JsonOpt", "ModelArg", "emit_json", "err", "fail", "fmt", "load", "out"]
 
@@ -44,8 +45,5 @@ def load(path: Path) -> DealModel:
         raise  # unreachable
 
 
-def fmt(x: float | None, normalized: bool) -> str:
-    """A utility as shown in tables."""
-    if x is None:
-        return "—"
-    return f"{x:.4f}" if normalized else f"{x:,.2f}"
+#: A utility as shown in tables (see :func:`dealopt.negotiation.phrasing.cell`).
+fmt = cell

@@ -7,7 +7,8 @@ from typing import Any
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.evaluation import evaluate
 from dealopt.model.levels import display_value
-from dealopt.negotiation.counter import Offer, Recommendation
+from dealopt.negotiation.counter import Action, Offer, Recommendation
+from dealopt.negotiation.phrasing import ACCEPT_SENTENCE, NO_DEAL_SENTENCE, value_words
 from dealopt.negotiation.trades import TradeResult
 
 __all__ = ["evaluation_document", "counter_proposal", "trades_proposal", "describe_model"]
@@ -35,12 +36,13 @@ def evaluation_document(deal: CompiledDeal, package: dict[str, Any]) -> dict[str
 
 def counter_proposal(rec: Recommendation, history: list[Offer]) -> dict[str, Any]:
     """What the buyer may see of a recommendation: the package and its sentence, nothing else."""
-    if rec.recommendation == "counter" and rec.counters:
+    if rec.recommendation == Action.COUNTER and rec.counters:
         return {"package": dict(rec.counters[0].package), "sentence": rec.counters[0].sentence}
-    if rec.recommendation == "accept":
-        last = next(o for o in reversed(history) if o.by == "buyer")
-        return {"package": dict(last.package), "sentence": "We accept your offer."}
-    return {"package": None, "sentence": "We cannot agree on these terms."}
+    if rec.recommendation == Action.ACCEPT and rec.accepted_package is not None:
+        return {"package": dict(rec.accepted_package), "sentence": rec.accepted_sentence or ACCEPT_SENTENCE}
+    if rec.last_best_offer is not None:
+        return {"package": dict(rec.last_best_offer.package), "sentence": rec.last_best_offer.sentence}
+    return {"package": None, "sentence": NO_DEAL_SENTENCE}
 
 
 def trades_proposal(result: TradeResult) -> list[dict[str, Any]]:
@@ -48,8 +50,13 @@ def trades_proposal(result: TradeResult) -> list[dict[str, Any]]:
     return [{"package": dict(t.package), "sentence": t.sentence} for t in result.trades]
 
 
+def _labelled(issue: Any) -> bool:
+    return bool(getattr(issue.spec, "labels", None))
+
+
 def describe_model(deal: CompiledDeal, private: bool = True) -> dict[str, Any]:
-    """A model's issues, outcome-space size and (when ``private``) walk-aways, profiles and policy."""
+    """A model's issues (with the option words a buyer reads), outcome-space size and (when ``private``) walk-aways,
+    profiles and policy."""
     m = deal.model
     issues = []
     for issue in deal.issues:
@@ -58,6 +65,10 @@ def describe_model(deal: CompiledDeal, private: bool = True) -> dict[str, Any]:
         if issue.gridded:
             entry["levels"] = len(issue.labels)
             entry["values"] = [display_value(x) for x in issue.labels]
+            # categorical options as a buyer reads them (label, else id with spaces); ordinals only when labelled
+            entry["labels"] = (
+                [value_words(issue, x) for x in issue.labels] if not issue.numeric or _labelled(issue) else None
+            )
         else:
             entry["levels"] = None
             entry["range"] = [display_value(issue.lo), display_value(issue.hi)]
@@ -77,4 +88,9 @@ def describe_model(deal: CompiledDeal, private: bool = True) -> dict[str, Any]:
             {"name": p.name, "probability": p.probability, "walk_away": p.walk_away} for p in deal.profiles
         ]
         doc["policy"] = m.policy.model_dump(exclude_none=True) if m.policy else None
+        uses = m.parameter_uses
+        doc["parameters"] = {  # the analyst's assumptions: private like the walk-aways
+            name: {"value": display_value(value), "used_at": [str(u) for u in uses.get(name, ())]}
+            for name, value in (m.parameters or {}).items()
+        }
     return doc

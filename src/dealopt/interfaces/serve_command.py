@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -24,57 +22,114 @@ def register(app: typer.Typer) -> None:
         port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
         keys: Annotated[
             Path | None,
-            typer.Option("--keys", help="YAML mapping of API key to role (rep or analyst); else DEALOPT_API_KEYS."),
+            typer.Option(
+                "--keys", help="YAML mapping of API key to role (rep, desk, analyst, admin); else DEALOPT_API_KEYS."
+            ),
         ] = None,
+        workers: Annotated[
+            int, typer.Option("--workers", help="Server processes, each with the models loaded (one per core).")
+        ] = 1,
         max_body: Annotated[int, typer.Option("--max-body", help="Largest request body, in bytes.")] = 256 * 1024,
         max_space: Annotated[
             int, typer.Option("--max-space", help="Largest outcome space a request may search.")
         ] = 5_000_000,
-        time_budget: Annotated[float, typer.Option("--time-budget", help="Seconds of computation per request.")] = 5.0,
-        workers: Annotated[
-            int, typer.Option("--workers", help="Server processes, each with the models loaded (one per core).")
-        ] = 1,
+        time_budget: Annotated[
+            float,
+            typer.Option("--time-budget", help="Seconds of computation per request (503 past it; the work stops)."),
+        ] = 5.0,
+        solver_processes: Annotated[
+            int,
+            typer.Option("--solver-processes", help="Processes per worker for frontier work (killed past the budget)."),
+        ] = 2,
+        solver_nice: Annotated[
+            int, typer.Option("--solver-nice", help="Niceness of the solver processes (0–19): quick requests go first.")
+        ] = 10,
+        per_key: Annotated[
+            int, typer.Option("--per-key", help="Requests one key may have in progress (429 past it).")
+        ] = 64,
+        per_key_solver: Annotated[
+            int, typer.Option("--per-key-solver", help="Frontier computations one key may have in progress.")
+        ] = 2,
+        space_cache_mb: Annotated[
+            int, typer.Option("--space-cache-mb", help="Memory for evaluated outcome spaces per worker (LRU), in MiB.")
+        ] = 512,
+        max_connections: Annotated[
+            int,
+            typer.Option("--max-connections", help="Open connections per worker (past it the longest idle is closed)."),
+        ] = 1000,
+        head_timeout: Annotated[
+            float, typer.Option("--head-timeout", help="Seconds for a request's head (line and headers) to arrive.")
+        ] = 10.0,
+        body_timeout: Annotated[
+            float, typer.Option("--body-timeout", help="Seconds for a request's body to arrive.")
+        ] = 10.0,
+        keep_alive: Annotated[
+            float, typer.Option("--keep-alive", help="Seconds an idle connection is kept open between requests.")
+        ] = 5.0,
+        log_level: Annotated[
+            str, typer.Option("--log-level", help="debug, info (one line a request), warning, error.")
+        ] = "info",
     ) -> None:
-        """Serve the JSON API (/v1/…, OpenAPI at /docs) and the deal-desk page (/)."""
-        import uvicorn
+        """Serve the JSON API (/v1/…, OpenAPI at /docs) and the deal-desk page (/).
 
+        Models are read once into a snapshot (its content hash is the model_version of every answer); SIGHUP or
+        POST /v1/admin/reload (admin key) reads the folder again and switches every worker at once.
+        """
         from dealopt.errors import DealoptError
-        from dealopt.service import ServiceSettings, create_app
-        from dealopt.service.app import SERVE_ENV
+        from dealopt.service import ServiceSettings
+        from dealopt.service.catalog import Catalog, read_folder
+        from dealopt.service.server import Listen, serve
         from dealopt.service.settings import load_keys
 
         if not 0 < port < 65536:
             raise DealoptError(f"--port: {port}; expected 1…65535")
-        if max_body < 1 or max_space < 1 or time_budget <= 0 or workers < 1:
-            raise DealoptError("--max-body, --max-space, --time-budget and --workers: expected positive numbers")
-        settings = ServiceSettings(models, load_keys(keys), max_body, max_space, time_budget)
-        service = create_app(settings)
-        for problem in service.state.catalog.problems:
-            err.print(f"warning: not served: {problem}", markup=False)
-        err.print(
-            f"serving {len(service.state.catalog.deals)} models on http://{host}:{port}"
-            + (f" with {workers} workers" if workers > 1 else ""),
-            markup=False,
+        positive = {
+            "--max-body": max_body,
+            "--max-space": max_space,
+            "--time-budget": time_budget,
+            "--workers": workers,
+            "--solver-processes": solver_processes,
+            "--per-key": per_key,
+            "--per-key-solver": per_key_solver,
+            "--space-cache-mb": space_cache_mb,
+            "--max-connections": max_connections,
+            "--head-timeout": head_timeout,
+            "--body-timeout": body_timeout,
+            "--keep-alive": keep_alive,
+        }
+        for flag, value in positive.items():
+            if not value > 0:
+                raise DealoptError(f"{flag}: {value}; expected a positive number")
+        if not 0 <= solver_nice <= 19:
+            raise DealoptError(f"--solver-nice: {solver_nice}; expected 0…19")
+        if log_level not in ("debug", "info", "warning", "error"):
+            raise DealoptError(f"--log-level: {log_level[:20]!r}; expected debug, info, warning or error")
+        settings = ServiceSettings(
+            models,
+            load_keys(keys),
+            max_body_bytes=max_body,
+            max_space=max_space,
+            time_budget=time_budget,
+            solver_processes=solver_processes,
+            solver_nice=solver_nice,
+            per_key_requests=per_key,
+            per_key_solver=per_key_solver,
+            space_cache_bytes=space_cache_mb * 2**20,
+            body_timeout=body_timeout,
         )
-        if workers == 1:
-            uvicorn.run(service, host=host, port=port, log_level="warning")
-            return
-        # Several processes: the solver is Python and holds the GIL, so one process uses one core.
-        # Each worker builds the same app from these settings (the keys are read again, never passed on).
-        os.environ[SERVE_ENV] = json.dumps(
-            {
-                "models": str(models.resolve()),
-                "keys": str(keys.resolve()) if keys is not None else None,
-                "max_body": max_body,
-                "max_space": max_space,
-                "time_budget": time_budget,
-            }
-        )
-        uvicorn.run(
-            "dealopt.service.app:app_from_environment",
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            log_level="warning",
-        )
+        if not settings.keys:
+            raise DealoptError("no API keys: give --keys FILE (YAML key: role) or set DEALOPT_API_KEYS=key:role,…")
+        read_folder(models)  # a missing folder is one line, before anything starts
+
+        def announce(catalog: Catalog) -> None:
+            for problem in catalog.problems:
+                err.print(f"warning: not served: {problem}", markup=False)
+            err.print(
+                f"serving {len(catalog.deals)} models on http://{host}:{port}"
+                + (f" with {workers} workers" if workers > 1 else "")
+                + f" (model version {catalog.version})",
+                markup=False,
+            )
+
+        listen = Listen(host, port, workers, max_connections, head_timeout, keep_alive, log_level=log_level)
+        serve(settings, keys, listen, announce)

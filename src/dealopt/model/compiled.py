@@ -11,6 +11,7 @@ feasibility) over its joint levels.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -330,15 +331,33 @@ def expected_level(issue: CompiledIssue) -> str:
 # ---------------------------------------------------------------- compiling
 
 
+#: The last few models compiled by :func:`as_deal`, by identity (each entry keeps its model alive, so an id
+#: cannot be reused while cached).
+_RECENT: OrderedDict[int, CompiledDeal] = OrderedDict()
+_RECENT_SIZE = 8
+
+
 def as_deal(model: DealModel | CompiledDeal | str | Path) -> CompiledDeal:
-    """A compiled deal from a model file path, a validated model or a compiled deal."""
+    """A compiled deal from a model file path, a validated model or a compiled deal.
+
+    A validated model (frozen) is compiled once: asking again for the same object returns the same
+    compiled deal, with its tables and everything engines keep with it.
+    """
     if isinstance(model, CompiledDeal):
         return model
     if isinstance(model, (str, Path)):
         from dealopt.model.loading import load_model
 
-        model = load_model(model)
-    return compile_model(model)
+        return compile_model(load_model(model))
+    deal = _RECENT.get(id(model))
+    if deal is not None and deal.model is model:
+        _RECENT.move_to_end(id(model))
+        return deal
+    deal = compile_model(model)
+    _RECENT[id(model)] = deal
+    while len(_RECENT) > _RECENT_SIZE:
+        _RECENT.popitem(last=False)
+    return deal
 
 
 def compile_model(model: DealModel) -> CompiledDeal:

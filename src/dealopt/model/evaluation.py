@@ -19,7 +19,7 @@ from dealopt.model.compiled import CompiledDeal, CompiledUtility, compile_model,
 from dealopt.model.levels import as_number
 from dealopt.model.schema import DealModel
 
-__all__ = ["Evaluation", "evaluate", "evaluate_indices", "evaluate_values", "acceptable_mask"]
+__all__ = ["Evaluation", "evaluate", "evaluate_indices", "evaluate_off_grid", "evaluate_values", "acceptable_mask"]
 
 _TOL = 1e-9
 
@@ -232,6 +232,10 @@ def packages_to_values(
                     value[r] = issue.levels[j]  # type: ignore[index]
                 continue
             j = issue.index_of(x)
+            if j is None and issue.kind == "integer" and float(x).is_integer() and issue.lo <= x <= issue.hi:
+                value[r] = x  # a whole number between steps: evaluated as it is
+                on_grid = False
+                continue
             if j is None:
                 raise PackageError(
                     f"{where(r)}.{issue.name}: {raw!r} is not a level of {issue.name!r}; expected {expected_level(issue)}"
@@ -249,6 +253,10 @@ def evaluate_values(deal: CompiledDeal, frame: pd.DataFrame, label: str = "packa
     vals, idx = packages_to_values(deal, frame, label)
     if idx is not None and len(idx):
         return evaluate_indices(deal, idx)
+    return _evaluate_on_values(deal, vals)
+
+
+def _evaluate_on_values(deal: CompiledDeal, vals: _Values) -> Evaluation:
     everything = tuple(range(len(deal.issues)))
     keys = {"seller": deal.seller, "buyer": deal.buyer}
     for p in deal.profiles:
@@ -295,3 +303,18 @@ def _feasible_on_values(deal: CompiledDeal, vals: _Values, issues: Iterable[int]
                 )
             ok &= ~when | then
     return ok
+
+
+def evaluate_off_grid(deal: CompiledDeal, index: np.ndarray, exact: Mapping[int, float]) -> Evaluation:
+    """Evaluate packages given by level indices, except that issue ``i`` takes the value ``exact[i]`` (off the grid).
+
+    The level index of an overridden issue is ignored; ``exact`` holds numeric issues only.
+    """
+    idx = np.atleast_2d(np.asarray(index, dtype=np.int64))
+    if not exact:
+        return evaluate_indices(deal, idx)
+    vals = _values_from_index(deal, idx)
+    for i, x in exact.items():
+        vals.value[i] = np.full(len(idx), float(x))
+        vals.index[i] = np.full(len(idx), -1, dtype=np.int64)
+    return _evaluate_on_values(deal, vals)

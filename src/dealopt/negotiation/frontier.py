@@ -8,6 +8,7 @@ when there is no deal, says which walk-away binds and by how much.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +19,18 @@ import pandas as pd
 
 from dealopt.engines.base import Engine, EngineOptions, RawFrontier, Status
 from dealopt.engines.filtered import FilteredFrontierEngine
-from dealopt.engines.registry import choose_engine
+from dealopt.engines.registry import explain_choice
+from dealopt.engines.small import SMALL_SPACE
 from dealopt.model.compiled import CompiledDeal, as_deal
 from dealopt.model.schema import DealModel
 from dealopt.negotiation import bargaining
 from dealopt.negotiation.bargaining import Location
+from dealopt.negotiation.phrasing import out_of_reach, sides_apart
 
 __all__ = ["FrontierPoint", "FrontierResult", "NoDeal", "Solution", "frontier"]
+
+#: Answers kept with small compiled deals (see :func:`frontier`).
+_SMALL: weakref.WeakKeyDictionary[CompiledDeal, dict[tuple[Any, ...], FrontierResult]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,8 @@ class FrontierResult:
     no_deal: NoDeal | None = None
     seconds: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
+    status: str = "optimal"  # see dealopt.engines.base.Status: time_limit means a partial frontier
+    note: str | None = None  # why auto passed over the preferred engines, when it did
 
     @property
     def zopa(self) -> bool:
@@ -148,6 +156,10 @@ class FrontierResult:
         }
         if self.no_deal is not None:
             out["no_deal"] = self.no_deal.to_dict()
+        if self.status not in ("optimal", "infeasible"):
+            out["status"] = self.status
+        if self.note:
+            out["note"] = self.note
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -175,10 +187,18 @@ def frontier(
     max_packages_per_point: int = 1000,
     time_limit: float | None = None,
 ) -> FrontierResult:
-    """The exact Pareto frontier of the ZOPA and the bargaining packages on it."""
+    """The exact Pareto frontier of the ZOPA and the bargaining packages on it.
+
+    On an outcome space small enough to list, the answer is kept with the compiled deal: asking again
+    (same engine name and options) returns the same result, which is to be read, not changed.
+    """
     t0 = time.perf_counter()
     deal = as_deal(model)
-    chosen = choose_engine(deal, engine) if isinstance(engine, str) else engine
+    key = (engine, all_packages, max_space, max_packages_per_point, time_limit)
+    small = isinstance(engine, str) and (deal.space_size or SMALL_SPACE + 1) <= SMALL_SPACE
+    if small and key in _SMALL.get(deal, {}):
+        return _SMALL[deal][key]
+    chosen, note = explain_choice(deal, engine) if isinstance(engine, str) else (engine, None)
     options = EngineOptions(
         all_packages=all_packages,
         max_space=max_space,
@@ -204,7 +224,7 @@ def frontier(
         solutions = {k: _solution(deal, chosen, options, points, loc) for k, loc in locs.items()}
     else:
         no_deal = _no_deal(deal, chosen, options, raw)
-    return FrontierResult(
+    result = FrontierResult(
         model=deal.name,
         engine=chosen.name,
         units=deal.model.unit_label,
@@ -215,8 +235,13 @@ def frontier(
         no_deal=no_deal,
         seconds=time.perf_counter() - t0,
         stats=raw.stats,
+        status=raw.status.value,
+        note=note,
         **solutions,
     )
+    if small:
+        _SMALL.setdefault(deal, {})[key] = result
+    return result
 
 
 def _points(raw: RawFrontier) -> tuple[FrontierPoint, ...]:
@@ -259,29 +284,15 @@ def _no_deal(deal: CompiledDeal, engine: Engine, options: EngineOptions, raw: Ra
     best_s = float(np.max(at_buyer.seller)) if len(at_buyer) else None  # what the buyer can accept
     top_s = float(np.max(unbounded.seller))
     top_b = float(np.max(unbounded.buyer))
-    units = "normalized" if deal.normalized else deal.model.currency or ""
-
-    def money(x: float) -> str:
-        return f"{x:.4f}" if deal.normalized else f"{x:,.2f} {units}"
-
     if best_b is None:
-        return NoDeal(
-            "seller_walk_away",
-            f"the seller's walk-away ({money(w_s or 0)}) is above every feasible package (best {money(top_s)})",
-            seller_gap=(w_s or 0) - top_s,
-        )
+        return NoDeal("seller_walk_away", out_of_reach(deal, "seller", w_s or 0, top_s), seller_gap=(w_s or 0) - top_s)
     if best_s is None:
-        return NoDeal(
-            "buyer_walk_away",
-            f"the buyer's walk-away ({money(w_b or 0)}) is above every feasible package (best {money(top_b)})",
-            buyer_gap=(w_b or 0) - top_b,
-        )
+        return NoDeal("buyer_walk_away", out_of_reach(deal, "buyer", w_b or 0, top_b), buyer_gap=(w_b or 0) - top_b)
     buyer_gap = (w_b or 0) - best_b
     seller_gap = (w_s or 0) - best_s
     return NoDeal(
         "apart",
-        f"no ZOPA: at the seller's walk-away the buyer gets at most {money(best_b)}, {money(buyer_gap)} short of its "
-        f"walk-away; at the buyer's walk-away the seller gets at most {money(best_s)}, {money(seller_gap)} short of its own",
+        sides_apart(deal, best_b, buyer_gap, best_s, seller_gap),
         best_buyer_at_seller_walk_away=best_b,
         best_seller_at_buyer_walk_away=best_s,
         buyer_gap=buyer_gap,

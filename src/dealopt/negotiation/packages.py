@@ -1,4 +1,4 @@
-"""Packages as negotiators write them: parsing, completing and describing them."""
+"""Packages as negotiators write them: parsing them and finding their levels (their words are in phrasing)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import numpy as np
 import yaml
 
 from dealopt.errors import PackageError
-from dealopt.model.compiled import CompiledDeal, CompiledIssue, expected_level
-from dealopt.model.levels import display_value
+from dealopt.model.compiled import CompiledDeal, expected_level
+from dealopt.negotiation.offers import read_offer
+from dealopt.negotiation.phrasing import issue_words
 
-__all__ = ["read_package_text", "package_index", "partial_index", "issue_label", "level_text"]
+__all__ = ["read_package_text", "package_index", "partial_index", "issue_label"]
 
 
 def read_package_text(text: str, source: str = "--package") -> dict[str, Any]:
@@ -34,19 +35,16 @@ def read_package_text(text: str, source: str = "--package") -> dict[str, Any]:
 
 
 def partial_index(deal: CompiledDeal, package: dict[str, Any], where: str = "package") -> dict[int, int]:
-    """Level indices of the issues a (partial) package names: ``{issue position: level index}``."""
-    out: dict[int, int] = {}
-    for name, value in package.items():
-        issue = deal.by_name.get(name)
-        if issue is None:
-            raise PackageError(f"{where}: unknown issue {name!r}; expected one of {', '.join(deal.by_name)}")
-        if not issue.gridded:
-            raise PackageError(f"{where}.{name}: a continuous issue without step; give it a step to negotiate over it")
-        idx = issue.index_of(value)
-        if idx is None:
-            raise PackageError(f"{where}.{name}: {value!r} is not a level; expected {expected_level(issue)}")
-        out[issue.index] = idx
-    return out
+    """Level indices of the issues a (partial) package names: ``{issue position: level index}``; every value must
+    be a level (an offer between grid steps is read by :func:`dealopt.negotiation.offers.read_offer`)."""
+    stated = read_offer(deal, package, where)
+    off = min(set(stated.exact) | stated.clamped, default=None)
+    if off is not None:
+        issue = deal.issues[off]
+        raise PackageError(
+            f"{where}.{issue.name}: {package[issue.name]!r} is not a level; expected {expected_level(issue)}"
+        )
+    return dict(stated.grid)
 
 
 def package_index(deal: CompiledDeal, package: dict[str, Any], where: str = "package") -> np.ndarray:
@@ -58,17 +56,5 @@ def package_index(deal: CompiledDeal, package: dict[str, Any], where: str = "pac
     return np.array([part[i] for i in range(len(deal.issues))], dtype=np.int64)
 
 
-def issue_label(issue: CompiledIssue) -> str:
-    """How an issue is named in a sentence."""
-    spec = issue.spec
-    return (spec.label or issue.name.replace("_", " ")).strip()
-
-
-def level_text(issue: CompiledIssue, level: int) -> str:
-    """How a level is written in a sentence (with its unit when it has one)."""
-    value = display_value(issue.labels[level])
-    text = f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)
-    if issue.kind == "categorical":
-        return text.replace("_", " ")
-    unit = issue.spec.unit
-    return f"{text} {unit}" if unit else text
+#: How an issue is named in a sentence (kept for callers of the old name).
+issue_label = issue_words

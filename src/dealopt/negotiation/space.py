@@ -59,6 +59,19 @@ class OutcomeSpace:
             return None
         return values[..., mask].max(axis=-1)
 
+    def best_matching_memo(self, name: str, values: np.ndarray, partial: dict[int, int]) -> np.ndarray | None:
+        """:meth:`best_matching` over the feasible packages, remembered per ``name`` (which must identify
+        ``values``) and offer: a negotiation asks about the same offers every round."""
+        memo: dict[tuple[str, frozenset[tuple[int, int]]], np.ndarray | None] = self.__dict__.setdefault("_memo", {})
+        key = (name, frozenset(partial.items()))
+        if key in memo:
+            return memo[key]
+        if len(memo) >= 20_000:
+            memo.clear()
+        found = self.best_matching(values, partial, self.feasible)
+        memo[key] = found
+        return found
+
     @property
     def size(self) -> int:
         """Number of packages."""

@@ -1,31 +1,39 @@
 """Trades: "if we do this, can you do that".
 
 A trade from package p is a package q that changes at most K issues of p and is
-at least as good for both sides, strictly better for one. Its *gives* are the
-changed issues that, moved alone, raise the buyer's utility; its *asks* the ones
-that raise the seller's. Trades are found exactly by listing every change of at
-most K issues (vectorized), and ranked by joint value gained.
+at least as good for both sides, strictly better for one. Each changed issue is a
+give or an ask by :func:`dealopt.negotiation.rules.move_kind` (moved alone; a move
+both sides gain from counts as a give). Trades are found exactly by listing every
+change of at most K issues (vectorized) and ranked by joint value gained; trades
+that differ only in the price level collapse into one that shows the price range,
+ranked by the best of them. A trade past an approval tier carries a flag.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from dealopt.errors import LimitError, PackageError
+from dealopt.engines.improvements import best_improvements
+from dealopt.errors import LimitError, OptionError
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.evaluation import evaluate_indices
 from dealopt.model.levels import display_value
-from dealopt.negotiation.packages import issue_label, level_text
+from dealopt.negotiation.flags import Flag, approval_flag, price_issue
+from dealopt.negotiation.phrasing import join_words, move_words, trade_sentence
+from dealopt.negotiation.rules import move_kind
 
 __all__ = ["Move", "Trade", "TradeResult", "find_trades", "join_words", "move_phrase", "price_issue", "MAX_CANDIDATES"]
 
-#: Most candidate packages one search lists.
+#: Most candidate packages one search lists; past it, the bounded merge finds the top trades exactly.
 MAX_CANDIDATES = 5_000_000
+#: How the trades were found when every candidate was listed.
+LISTED = "listed"
+#: Trades asked of the bounded merge per trade shown: room for price-step near-duplicates that collapse into one.
+_COLLAPSE_SLACK = 8
 _REL = 1e-9
 
 
@@ -54,6 +62,8 @@ class Trade:
     buyer_gain: float
     package: dict[str, Any]
     sentence: str
+    flags: tuple[Flag, ...] = ()
+    price_range: tuple[Any, Any] | None = None  # the prices of the collapsed trades, when more than one
 
     @property
     def joint_gain(self) -> float:
@@ -70,6 +80,8 @@ class Trade:
             "joint_gain": self.joint_gain,
             "package": self.package,
             "sentence": self.sentence,
+            "flags": [f.to_dict() for f in self.flags],
+            "price_range": list(self.price_range) if self.price_range is not None else None,
         }
 
 
@@ -83,26 +95,28 @@ class TradeResult:
     trades: tuple[Trade, ...]
     max_issues: int
     candidates: int
+    method: str = LISTED  # how the trades were found: every candidate listed, or the bounded merge
 
     def to_dict(self) -> dict[str, Any]:
         """As in ``dealopt trades --json``."""
-        return {"from": self.from_package, "trades": [t.to_dict() for t in self.trades]}
+        return {"from": self.from_package, "trades": [t.to_dict() for t in self.trades], "method": self.method}
+
+
+def _candidates(deal: CompiledDeal, max_issues: int) -> int:
+    """How many packages differ from a package in 1…max_issues issues: the coefficients 1…K of
+    Π (1 + (levels − 1)·x), by dynamic programming (exact integers)."""
+    coef = [1] + [0] * max_issues
+    for issue in deal.issues:
+        other = len(issue.labels) - 1
+        for r in range(max_issues, 0, -1):
+            coef[r] += coef[r - 1] * other
+    return sum(coef[1:])
 
 
 def _changes(deal: CompiledDeal, base: np.ndarray, max_issues: int) -> np.ndarray:
     """Every package that differs from ``base`` in 1…max_issues issues, as level-index rows."""
     sizes = [len(i.labels) for i in deal.issues]
     k = len(sizes)
-    total = sum(
-        math.prod(sizes[i] - 1 for i in subset)
-        for r in range(1, max_issues + 1)
-        for subset in itertools.combinations(range(k), r)
-    )
-    if total > MAX_CANDIDATES:
-        raise LimitError(
-            f"trades: changing up to {max_issues} issues gives {total:,} candidate packages, more than {MAX_CANDIDATES:,}; "
-            "use a smaller --max-issues"
-        )
     blocks = []
     for r in range(1, max_issues + 1):
         for subset in itertools.combinations(range(k), r):
@@ -121,14 +135,45 @@ def find_trades(deal: CompiledDeal, base: np.ndarray, max_issues: int = 2, top: 
         raise LimitError(f"trades: issue {stepless!r} is continuous without step; give it a step to list trades")
     k = len(deal.issues)
     if not 1 <= max_issues <= k:
-        raise PackageError(f"--max-issues: {max_issues}; expected 1…{k} (the number of issues)")
+        raise OptionError("max_issues", max_issues, f"1…{k} (the number of issues)")
     base = np.asarray(base, dtype=np.int64)
     ev0 = evaluate_indices(deal, base[None, :])
     s0, b0 = float(ev0.seller[0]), float(ev0.buyer[0])
-    rows = _changes(deal, base, max_issues)
-    ev = evaluate_indices(deal, rows)
     tol_s = _REL * max(1.0, abs(s0))
     tol_b = _REL * max(1.0, abs(b0))
+    total = _candidates(deal, max_issues)
+    if total > MAX_CANDIDATES:  # too many to list: the exact bounded merge over improving packages
+        if top is None:
+            raise LimitError(
+                f"trades: changing up to {max_issues} issues gives {total:,} candidate packages, more than "
+                f"{MAX_CANDIDATES:,} to list them all; ask for the top trades"
+            )
+        rows, ds, db, method = best_improvements(deal, base, max_issues, top * _COLLAPSE_SLACK)
+        changed = rows != base[None, :]
+        n_changed = changed.sum(axis=1)
+    else:
+        rows, ds, db, changed, n_changed = _listed(deal, base, max_issues, s0, b0, tol_s, tol_b)
+        method = LISTED
+    joint = ds + db
+    q = _REL * max(1.0, float(np.max(np.abs(joint))) if len(joint) else 1.0)
+    # best joint gain first; then fewer changes, larger buyer gain, then issue/level order
+    order = np.lexsort(
+        (*[rows[:, j] for j in range(k - 1, -1, -1)], -np.round(db / q), n_changed, -np.round(joint / q))
+    )
+    picks, spans = _collapse(deal, base, rows, order, top)
+    single = _single_moves(deal, base, s0, b0)
+    trades = tuple(
+        _trade(deal, base, rows[j], float(ds[j]), float(db[j]), single, (tol_s, tol_b), spans[j]) for j in picks
+    )
+    return TradeResult(deal.package_labels(base), s0, b0, trades, max_issues, total, method)
+
+
+def _listed(
+    deal: CompiledDeal, base: np.ndarray, max_issues: int, s0: float, b0: float, tol_s: float, tol_b: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every trade, found by listing every change of at most ``max_issues`` issues (vectorized)."""
+    rows = _changes(deal, base, max_issues)
+    ev = evaluate_indices(deal, rows)
     ds = ev.seller - s0
     db = ev.buyer - b0
     ok = ev.feasible & (ds >= -tol_s) & (db >= -tol_b) & ((ds > tol_s) | (db > tol_b))
@@ -138,17 +183,39 @@ def find_trades(deal: CompiledDeal, base: np.ndarray, max_issues: int = 2, top: 
     if len(rows):
         keep = _irredundant(deal, base, rows, changed, ds, db, s0, b0, tol_s, tol_b)
         rows, ds, db, changed, n_changed = rows[keep], ds[keep], db[keep], changed[keep], n_changed[keep]
-    joint = ds + db
-    q = _REL * max(1.0, float(np.max(np.abs(joint))) if len(joint) else 1.0)
-    # best joint gain first; then fewer changes, larger buyer gain, then issue/level order
-    order = np.lexsort(
-        (*[rows[:, j] for j in range(k - 1, -1, -1)], -np.round(db / q), n_changed, -np.round(joint / q))
-    )
+    return rows, ds, db, changed, n_changed
+
+
+def _collapse(
+    deal: CompiledDeal, base: np.ndarray, rows: np.ndarray, order: np.ndarray, top: int | None
+) -> tuple[np.ndarray, dict[int, tuple[Any, Any] | None]]:
+    """The best trade of each group that differs only in the price level (moved the same way), best first,
+    with the group's price range (None for a group of one)."""
+    name = price_issue(deal)
+    price = deal.by_name.get(name) if name else None
+    if price is None or not price.numeric or not len(rows):
+        picks = order if top is None else order[:top]
+        return picks, dict.fromkeys(picks.tolist())
+    p = price.index
+    key = rows.copy()
+    key[:, p] = np.sign(rows[:, p] - base[p])  # levels of a numeric issue are in increasing order
+    _, group = np.unique(key, axis=0, return_inverse=True)
+    group = group.ravel()
+    n = int(group.max()) + 1
+    first = np.full(n, len(order))
+    np.minimum.at(first, group[order], np.arange(len(order)))
+    picks = order[np.sort(first)]
     if top is not None:
-        order = order[:top]
-    single = _single_moves(deal, base, s0, b0)
-    trades = tuple(_trade(deal, base, rows[j], float(ds[j]), float(db[j]), single) for j in order)
-    return TradeResult(deal.package_labels(base), s0, b0, trades, max_issues, int(ok.size))
+        picks = picks[:top]
+    lo = np.full(n, np.iinfo(np.int64).max)
+    hi = np.full(n, -1)
+    np.minimum.at(lo, group, rows[:, p])
+    np.maximum.at(hi, group, rows[:, p])
+    spans: dict[int, tuple[Any, Any] | None] = {}
+    for j in picks.tolist():
+        g = group[j]
+        spans[j] = (display_value(price.labels[lo[g]]), display_value(price.labels[hi[g]])) if lo[g] != hi[g] else None
+    return picks, spans
 
 
 def _irredundant(
@@ -203,6 +270,8 @@ def _trade(
     ds: float,
     db: float,
     single: dict[tuple[int, int], tuple[float, float]],
+    tols: tuple[float, float],
+    span: tuple[Any, Any] | None,
 ) -> Trade:
     gives, asks = [], []
     for i in np.flatnonzero(row != base):
@@ -211,51 +280,26 @@ def _trade(
         move = Move(
             issue.name, display_value(issue.labels[base[i]]), display_value(issue.labels[row[i]]), s_alone, b_alone
         )
-        if b_alone > 0 or (s_alone <= 0 and b_alone > s_alone):
-            gives.append(move)
-        else:
-            asks.append(move)
-    return Trade(
-        tuple(gives), tuple(asks), ds, db, deal.package_labels(row), trade_sentence(deal, base, row, gives, asks)
-    )
+        kind = move_kind(s_alone, b_alone, *tols)
+        (gives if kind in ("give", "mutual") else asks).append(move)
+    before, after = deal.package_labels(base), deal.package_labels(row)
+    name = price_issue(deal)
+    ranges = {name: span} if name is not None and span is not None else {}
+    sentence = trade_sentence(deal, before, after, [m.issue for m in gives], [m.issue for m in asks], ranges=ranges)
+    return Trade(tuple(gives), tuple(asks), ds, db, after, sentence, _flags(deal, after, span), span)
 
 
-def price_issue(deal: CompiledDeal) -> str | None:
-    """The name of the price issue: ``policy.price_issue``, else an issue called ``price``."""
-    pol = deal.model.policy
-    if pol is not None and pol.price_issue:
-        return pol.price_issue
-    return "price" if "price" in deal.by_name and deal.by_name["price"].numeric else None
+def _flags(deal: CompiledDeal, package: dict[str, Any], span: tuple[Any, Any] | None) -> tuple[Flag, ...]:
+    """``needs_approval`` when the trade's price (the lowest of a collapsed range) passes an approval tier."""
+    name = price_issue(deal)
+    if name is None or name not in package:
+        return ()
+    price = min(span) if span is not None else package[name]
+    flag = approval_flag(deal, float(price))
+    return (flag,) if flag is not None else ()
 
 
 def move_phrase(deal: CompiledDeal, issue_name: str, old: int, new: int) -> str:
-    """A move in words: "move support to premium", "lower the price per seat to 95 USD/seat/month"."""
+    """A move between two level indices in words (see :func:`dealopt.negotiation.phrasing.move_words`)."""
     issue = deal.by_name[issue_name]
-    target = level_text(issue, new)
-    if issue.name == price_issue(deal):
-        verb = "lower" if new < old else "raise"
-        return f"{verb} the {issue_label(issue)} to {target}"
-    return f"move {issue_label(issue)} to {target}"
-
-
-def _phrase(deal: CompiledDeal, move: Move, base: np.ndarray, row: np.ndarray) -> str:
-    issue = deal.by_name[move.issue]
-    return move_phrase(deal, issue.name, int(base[issue.index]), int(row[issue.index]))
-
-
-def join_words(parts: list[str]) -> str:
-    """Words joined as "a", "a and b", "a, b and c"."""
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def trade_sentence(deal: CompiledDeal, base: np.ndarray, row: np.ndarray, gives: list[Move], asks: list[Move]) -> str:
-    """The seller's sentence for a trade: "If we …, can you …?"."""
-    give = join_words([_phrase(deal, m, base, row) for m in gives])
-    ask = join_words([_phrase(deal, m, base, row) for m in asks])
-    if gives and asks:
-        return f"If we {give}, can you {ask}?"
-    if asks:
-        return f"Can you {ask}? It leaves both of us better off."
-    return f"We can {give}: it costs us nothing."
+    return move_words(deal, issue_name, display_value(issue.labels[old]), display_value(issue.labels[new]))

@@ -1,34 +1,50 @@
-"""The FastAPI application: versioned JSON API, API keys with roles, limits, and the deal-desk page.
+"""The FastAPI application: versioned JSON API, API keys with roles, bounded work, and the deal-desk page.
 
-Every answer is the CLI's ``--json`` document; counter and trade answers add a
-buyer-facing ``proposal`` part (package and sentence only).
+Every answer is the CLI's ``--json`` document as the caller's role may see it (:mod:`dealopt.service.roles`),
+with the ``model_version`` it was computed on; counter and trade answers add a buyer-facing ``proposal``.
+Quick searches (an evaluated outcome space of up to 200,000 packages: about a millisecond) run on the event
+loop; larger searches in threads, bounded by the outcome-space limit; frontier work in solver processes that
+are killed past the time budget (:mod:`dealopt.service.pool`).
 """
 
+from __future__ import annotations
+
 import asyncio
-import functools
-import hmac
+import contextlib
 import json
+import logging
 import os
-import re
-from collections.abc import Callable
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import Match
+from starlette.types import Scope
 
-from dealopt.errors import DealoptError, LimitError
+from dealopt.errors import DealoptError
 from dealopt.interfaces.documents import counter_proposal, describe_model, evaluation_document, trades_proposal
 from dealopt.model.compiled import CompiledDeal
+from dealopt.service import jobs
 from dealopt.service.bodies import CounterBody, EvaluateBody, FrontierBody, TradesBody, offers
 from dealopt.service.catalog import Catalog, UnknownModel
-from dealopt.service.settings import ROLES, ServiceSettings
+from dealopt.service.docs import add_docs
+from dealopt.service.gate import Gate
+from dealopt.service.limits import KeyLimits, TooMany
+from dealopt.service.pool import JobFailed, SolverPool, Timeout
+from dealopt.service.problems import Problem, api_words, option_field, problem, validation_answer
+from dealopt.service.roles import sees_field, visible
+from dealopt.service.settings import ServiceSettings
+from dealopt.service.store import ModelStore, ReloadRefused
+from dealopt.service.warm import Warm
 
 __all__ = ["SERVE_ENV", "app_from_environment", "create_app"]
 
@@ -36,30 +52,20 @@ STATIC = Path(__file__).parent / "static"
 #: Where ``dealopt serve --workers N`` hands its settings to the worker processes (never a key: the key
 #: file's path, the workers read DEALOPT_API_KEYS themselves).
 SERVE_ENV = "DEALOPT_SERVE"
-_bearer = HTTPBearer(auto_error=False)
-
-
-class FieldProblem(BaseModel):
-    """One invalid field of a request."""
-
-    field: str
-    message: str
-
-
-class Problem(BaseModel):
-    """Every error answer: one line saying what is wrong (and, for invalid input, each field)."""
-
-    detail: str
-    errors: list[FieldProblem] | None = None
-
+QUICK_SPACE = 200_000  # outcome spaces searched on the event loop once evaluated
+log = logging.getLogger("dealopt.service")
+_bearer = HTTPBearer(auto_error=False)  # documents the scheme; the key is checked by the Gate, before the body
 
 _WHY = {
     401: "No API key, a malformed Authorization header or an unknown key (WWW-Authenticate: Bearer).",
     403: "The key's role may not use this endpoint.",
     404: "No model of that name.",
+    408: "The request body did not arrive within the body timeout.",
+    409: "The reload was refused: a model file is invalid (the version in force is kept).",
     413: "The request body is larger than the service's limit.",
     422: "Invalid input (the field is named), or a model over the outcome-space limit.",
-    503: "The computation went over the per-request time budget.",
+    429: "The key already has as many requests or frontier computations in progress as it may (Retry-After).",
+    503: "The computation went over the per-request time budget (and was stopped).",
 }
 
 
@@ -68,144 +74,121 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Problem, "description": _WHY[code]} for code in codes}
 
 
-_READ = _errors(401, 403, 404, 413, 422)
-_SOLVE = _errors(401, 403, 404, 413, 422, 503)
+_READ = _errors(401, 403, 404, 408, 413, 422, 429)
+_SOLVE = _errors(401, 403, 404, 408, 413, 422, 429, 503)
+#: The action each API route needs (checked by the Gate before the body is read).
+ROUTE_ACTIONS = {
+    ("GET", "/v1/models"): "models",
+    ("GET", "/v1/models/{name}"): "models",
+    ("POST", "/v1/models/{name}/evaluate"): "evaluate",
+    ("POST", "/v1/models/{name}/frontier"): "frontier",
+    ("POST", "/v1/models/{name}/trades"): "trades",
+    ("POST", "/v1/models/{name}/counter"): "counter",
+    ("POST", "/v1/admin/reload"): "reload",
+}
 
 
-class BodyLimit:
-    """ASGI middleware: answer 413 to a request body larger than the limit.
-
-    A declared ``Content-Length`` over the limit is refused at once; otherwise the body is read
-    (counted as it streams, so a chunked body cannot pass either) before the app sees the request,
-    and handed to it whole. Bodies are small (the limit), so holding one costs nothing.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(send)
-            return
-        chunks: list[bytes] = []
-        seen = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away
-                return
-            chunk = message.get("body", b"")
-            seen += len(chunk)
-            if seen > self.limit:
-                await self._refuse(send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body: Message | None = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-
-        async def replay() -> Message:
-            nonlocal body
-            if body is not None:
-                message, body = body, None
-                return message
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, send: Send) -> None:
-        response = JSONResponse({"detail": f"request body larger than {self.limit:,} bytes"}, status_code=413)
-        await response({"type": "http"}, _no_receive, send)
+async def role_of(request: Request, _: Annotated[Any, Depends(_bearer)] = None) -> str:
+    """The caller's role (the Gate checked the key before the body was read)."""
+    return request.state.role
 
 
-async def _no_receive() -> Message:
-    return {"type": "http.disconnect"}
+Role = Annotated[str, Depends(role_of)]
 
 
-_UNION_MEMBER = re.compile(r"^(?:constrained-|function-)|\[")
-_SCALAR_MEMBERS = {"float", "int", "str", "bool"}
-
-
-def _field_problem(error: dict[str, Any]) -> tuple[str, str]:
-    """The field an input error is about (dotted, without pydantic's union-member tags) and what is wrong."""
-    loc = list(error.get("loc", ()))
-    if loc[:1] == ["body"]:
-        loc = loc[1:]
-    if error.get("type") == "json_invalid":
-        where = f" at character {loc[0]}" if loc and isinstance(loc[0], int) else ""
-        reason = (error.get("ctx") or {}).get("error", "")
-        return "body", f"not valid JSON{where}" + (f" ({reason})" if reason else "")
-    parts = [p for p in loc if not (isinstance(p, str) and _UNION_MEMBER.search(p))]
-    if len(parts) > 1 and parts[-1] in _SCALAR_MEMBERS:  # a level is a number or a text: a union's member tag
-        parts = parts[:-1]
-    return ".".join(str(p) for p in parts) or "body", str(error.get("msg", "invalid"))
-
-
-_CLI_OPTION = re.compile(r"--(progress|round|deadline|from|max-issues|top|exponent|package)\b")
-
-
-def _api_words(message: str) -> str:
-    """A library message as the API says it: the CLI's options are the body's fields (``--max-issues`` → ``max_issues``)."""
-    return _CLI_OPTION.sub(lambda m: m.group(1).replace("-", "_"), message)
-
-
-def _space_cached(deal: CompiledDeal) -> bool:
-    """Whether the outcome space of ``deal`` is already evaluated (in this process)."""
-    from dealopt.negotiation.space import is_evaluated
-
-    return is_evaluated(deal)
+class Overrun(Exception):
+    """The request went over its time budget."""
 
 
 def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> FastAPI:
-    """The service for the models in ``settings.models_dir``."""
+    """The service for the models in ``settings.models_dir`` (or ``catalog``, already loaded)."""
     if not settings.keys:
         raise DealoptError("no API keys: give --keys FILE (YAML key: role) or set DEALOPT_API_KEYS=key:role,…")
-    cat = catalog or Catalog.load(settings.models_dir)
+    store = ModelStore(settings.models_dir, settings.state_dir, catalog)
+    pool = SolverPool(settings.solver_processes, settings.solver_nice)
+    warm = Warm(settings.space_cache_bytes)
+    searches = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dealopt-search")
+    limits = KeyLimits(settings.per_key_requests, settings.per_key_solver)
+    seen = {"catalog": store.catalog}
+    worker = uuid.uuid4().hex[:8]  # which worker process answered /healthz (not its pid)
+    reloads: set[asyncio.Task[None]] = set()  # reloads started by SIGHUP, kept until done
+
+    def current() -> Catalog:
+        cat = store.catalog
+        if cat is not seen["catalog"]:  # a reload: drop what was kept for the models no longer served
+            seen["catalog"] = cat
+            warm.forget({id(d) for d in cat.deals.values()})
+        return cat
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # only in a main thread
+            loop.add_signal_handler(signal.SIGHUP, lambda: reloads.add(loop.create_task(reload_logged())))
+        starting = loop.run_in_executor(None, pool.start)  # solver processes ready before the first request
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await starting
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.remove_signal_handler(signal.SIGHUP)
+            pool.close()
+
+    async def reload_logged() -> None:
+        try:
+            done = await asyncio.to_thread(store.reload)
+            log.warning("reload (SIGHUP): model version %s (was %s)", done.version, done.previous)
+        except DealoptError as exc:
+            log.warning("%s", exc)
+        finally:
+            reloads.discard(asyncio.current_task())  # type: ignore[arg-type]
+
     app = FastAPI(
         title="dealopt",
         version="1",
         summary="Deal optimization for B2B negotiation: evaluate, frontier, trades and counter-offers.",
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+        lifespan=lifespan,
     )
-    app.state.catalog = cat
-    app.state.settings = settings
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)  # type: ignore[arg-type]
-    keys = [(k.encode(), role) for k, role in settings.keys.items()]
+    app.router.redirect_slashes = False  # the Gate redirects, with a relative Location
+    app.state.store, app.state.pool, app.state.warm, app.state.settings = store, pool, warm, settings
+    add_docs(app)
 
-    def role_of(credentials: HTTPAuthorizationCredentials | None) -> str:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(
-                401, "missing API key: send Authorization: Bearer KEY", headers={"WWW-Authenticate": "Bearer"}
-            )
-        given = credentials.credentials.encode()
-        found = None
-        for key, role in keys:  # compare with every key, in constant time each
-            if hmac.compare_digest(given, key):
-                found = role
-        if found is None:
-            raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
-        return found
+    def action_of(scope: Scope) -> str | None:
+        for route in app.router.routes:
+            match, _ = route.matches(scope)
+            if match == Match.FULL:
+                return ROUTE_ACTIONS.get((scope["method"], getattr(route, "path", "")))
+        return None
 
-    def allowed(action: str) -> Callable[..., Any]:
-        # async: a few microseconds of work, not worth a hop to FastAPI's thread pool on every request
-        async def check(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
-            role = role_of(credentials)
-            if action not in ROLES[role]:
-                raise HTTPException(403, f"the {role} role may not use {action}")
-            return role
+    app.add_middleware(
+        Gate,  # type: ignore[arg-type]
+        keys=settings.keys,
+        action_of=action_of,
+        catalog=current,
+        limits=limits,
+        max_body=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
+    )
 
-        return check
+    def answer(request: Request, kind: str, doc: Any) -> JSONResponse:
+        """The answer as the caller's role may see it, with the model version it was computed on."""
+        version = request.state.catalog.version
+        shown = visible(request.state.role, kind, doc)
+        if isinstance(shown, dict):
+            shown["model_version"] = version
+        else:
+            shown = [{**entry, "model_version": version} for entry in shown]
+        return JSONResponse(shown)
 
-    def deal_of(name: str) -> CompiledDeal:
+    def deal_of(request: Request, name: str) -> CompiledDeal:
         try:
-            deal = cat.get(name)
+            return request.state.catalog.get(name)
         except UnknownModel as exc:
             raise HTTPException(404, str(exc)) from None
-        return deal
 
     def within_space(deal: CompiledDeal) -> None:
         size = deal.space_size
@@ -215,129 +198,130 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
                 f"model {deal.name!r} has {size:,} packages, more than this service's limit of {settings.max_space:,}",
             )
 
-    def is_quick(deal: CompiledDeal) -> bool:
-        """Whether a search on ``deal`` takes about a millisecond: its outcome space is small and evaluated."""
-        return (deal.space_size or 0) <= 200_000 and _space_cached(deal)
+    def budget() -> float:
+        return time.monotonic() + settings.time_budget
 
-    async def solve(fn: Callable[[], Any], quick: bool = False) -> Any:
-        """Run a computation within the time budget (503 past it).
+    def left(deadline: float) -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise Overrun
+        return remaining
 
-        ``quick`` work (a counter-offer or trade search on a model whose outcome space is already
-        evaluated and small: about a millisecond) runs on the event loop, since a hop to a worker
-        thread costs more than the work; anything else runs in a thread, bounded by the budget.
-        The document is plain JSON data already: it goes out as it is, without FastAPI's response
-        validation (which cost more CPU than the counter-offer itself).
-        """
+    async def search(fn: Callable[[], Any], deadline: float, quick: bool) -> Any:
+        """A search: on the event loop when quick, else in a search thread within the budget."""
+        if quick and settings.time_budget >= 0.05:
+            return fn()
         loop = asyncio.get_running_loop()
-        try:
-            if quick and settings.time_budget >= 0.05:
-                return JSONResponse(fn())
-            return JSONResponse(await asyncio.wait_for(loop.run_in_executor(None, fn), timeout=settings.time_budget))
-        except TimeoutError:
-            raise HTTPException(503, f"over the time budget of {settings.time_budget:g} s per request") from None
-        except (LimitError, DealoptError) as exc:
-            raise HTTPException(422, _api_words(str(exc))) from None
+        return await asyncio.wait_for(loop.run_in_executor(searches, fn), left(deadline))
+
+    async def solver(request: Request, fn: Callable[..., Any], *args: Any, deadline: float) -> Any:
+        """``fn(*args)`` in a solver process, within the budget and the key's share of solver jobs."""
+        with limits.solver_job(request.state.key):
+            return await pool.run(fn, *args, timeout=left(deadline))
+
+    async def summary(request: Request, deal: CompiledDeal, deadline: float) -> dict[str, Any]:
+        src = request.state.catalog.sources[deal.name]
+        return await warm.summary(deal, lambda: solver(request, jobs.frontier_summary, src, deadline=deadline))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors: dict[str, list[str]] = {}
-        for e in exc.errors():
-            field, message = _field_problem(e)
-            if message not in errors.setdefault(field, []):
-                errors[field].append(message)
-        listed = [{"field": f, "message": " or ".join(m)} for f, m in errors.items()]
-        first = listed[0] if listed else {"field": "body", "message": "invalid"}
-        return JSONResponse({"detail": f"{first['field']}: {first['message']}", "errors": listed}, status_code=422)
+        return validation_answer(list(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
-        if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8 text, …): malformed input
-            return JSONResponse(
-                {
-                    "detail": "body: not valid JSON (expected a JSON object in UTF-8)",
-                    "errors": [{"field": "body", "message": "not valid JSON (expected a JSON object in UTF-8)"}],
-                },
-                status_code=422,
-            )
-        return await http_exception_handler(request, exc)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Overrun)
+    @app.exception_handler(Timeout)
+    @app.exception_handler(TimeoutError)
+    async def overrun(request: Request, exc: Exception) -> JSONResponse:
+        return problem(
+            503, f"over the time budget of {settings.time_budget:g} s per request; the computation was stopped"
+        )
+
+    @app.exception_handler(TooMany)
+    async def too_many(request: Request, exc: TooMany) -> JSONResponse:
+        return problem(429, str(exc), headers={"Retry-After": "1"})
+
+    @app.exception_handler(DealoptError)
+    async def refused(request: Request, exc: DealoptError) -> JSONResponse:
+        if isinstance(exc, JobFailed):
+            log.error("%s %s", request.state.request_id, exc)
+        return problem(422, api_words(str(exc)), option_field(exc))
 
     @app.get("/healthz", tags=["service"])
-    def healthz() -> dict[str, Any]:
-        """Liveness: the service runs and how many models it serves."""
-        return {"status": "ok", "models": len(cat.deals)}
+    def healthz(request: Request) -> dict[str, Any]:
+        """Liveness: the service runs, how many models it serves, and their version (content hash)."""
+        cat = request.state.catalog
+        return {"status": "ok", "models": len(cat.deals), "model_version": cat.version, "worker": worker}
 
-    @app.get("/v1/models", tags=["models"], responses=_errors(401, 403, 413))
-    def list_models(role: Annotated[str, Depends(allowed("models"))]) -> list[dict[str, Any]]:
+    @app.get("/v1/models", tags=["models"], responses=_errors(401, 403, 429))
+    def list_models(request: Request, role: Role) -> list[dict[str, Any]]:
         """The models served."""
-        return [
-            {
-                "name": d.name,
-                "title": d.model.title,
-                "units": d.model.unit_label,
-                "issues": len(d.issues),
-                "space_size": d.space_size,
-            }
-            for d in cat.deals.values()
+        docs = [
+            {"name": d.name, "title": d.model.title, "units": d.model.unit_label, "issues": len(d.issues)}
+            | {"space_size": d.space_size}
+            for d in request.state.catalog.deals.values()
         ]
+        return answer(request, "models", docs)  # type: ignore[return-value]
 
     @app.get("/v1/models/{name}", tags=["models"], responses=_READ)
-    def get_model(name: str, role: Annotated[str, Depends(allowed("models"))]) -> dict[str, Any]:
-        """A model's issues and levels (analysts also see walk-aways, profiles and policy)."""
-        return describe_model(deal_of(name), private=role == "analyst")
+    def get_model(request: Request, name: str, role: Role) -> dict[str, Any]:
+        """A model's issues and levels (with walk-aways, profiles and policy for the roles that see them)."""
+        return answer(request, "model", describe_model(deal_of(request, name)))  # type: ignore[return-value]
 
-    @app.post("/v1/models/{name}/evaluate", tags=["negotiation"], responses=_SOLVE)
-    async def evaluate_route(
-        name: str, body: EvaluateBody, role: Annotated[str, Depends(allowed("evaluate"))]
-    ) -> dict[str, Any]:
+    @app.post("/v1/models/{name}/evaluate", tags=["negotiation"], responses=_READ)
+    async def evaluate_route(request: Request, name: str, body: EvaluateBody, role: Role) -> dict[str, Any]:
         """Both utilities, joint value, feasibility and acceptability of a package (as ``dealopt evaluate --json``)."""
-        deal = deal_of(name)
-        return await solve(functools.partial(evaluation_document, deal, dict(body.package)))
+        doc = evaluation_document(deal_of(request, name), dict(body.package))
+        return answer(request, "evaluate", doc)  # type: ignore[return-value]
 
     @app.post("/v1/models/{name}/frontier", tags=["analysis"], responses=_SOLVE)
-    async def frontier_route(
-        name: str, body: FrontierBody, role: Annotated[str, Depends(allowed("frontier"))]
-    ) -> dict[str, Any]:
-        """The exact frontier and bargaining packages (as ``dealopt frontier --json``)."""
-        from dealopt.negotiation.frontier import frontier
-
-        deal = deal_of(name)
+    async def frontier_route(request: Request, name: str, body: FrontierBody, role: Role) -> dict[str, Any]:
+        """The exact frontier and bargaining packages (as ``dealopt frontier --json``), in a solver process."""
+        deal = deal_of(request, name)
         if body.engine == "enumerate":
             within_space(deal)
-
-        def run() -> dict[str, Any]:
-            return frontier(deal, body.engine, all_packages=body.all_packages, max_space=settings.max_space).to_dict(
-                body.all_packages
-            )
-
-        return await solve(run)
+        src = request.state.catalog.sources[deal.name]
+        args = (src, body.engine, body.all_packages, settings.max_space)
+        doc = await solver(request, jobs.frontier_document, *args, deadline=budget())
+        return answer(request, "frontier", doc)  # type: ignore[return-value]
 
     @app.post("/v1/models/{name}/trades", tags=["negotiation"], responses=_SOLVE)
-    async def trades_route(
-        name: str, body: TradesBody, role: Annotated[str, Depends(allowed("trades"))]
-    ) -> dict[str, Any]:
+    async def trades_route(request: Request, name: str, body: TradesBody, role: Role) -> dict[str, Any]:
         """Trades from a package (as ``dealopt trades --json``), plus the buyer-facing ``proposal``."""
         from dealopt.negotiation.api import trades
 
-        deal = deal_of(name)
+        deal = deal_of(request, name)
         within_space(deal)
-        start = body.from_ if isinstance(body.from_, str) else dict(body.from_)
+        deadline = budget()
+        start = dict(body.from_) if not isinstance(body.from_, str) else None
+        if start is None:
+            start = (await summary(request, deal, deadline))["solutions"][body.from_]
+            if start is None:
+                raise HTTPException(422, f"from: {body.from_}: there is no ZOPA, so no {body.from_} package")
 
         def run() -> dict[str, Any]:
             result = trades(deal, start, max_issues=body.max_issues, top=body.top)
             return {**result.to_dict(), "proposal": trades_proposal(result)}
 
-        return await solve(run)
+        quick = (deal.space_size or 0) <= QUICK_SPACE and (body.max_issues or 2) <= 2
+        return answer(request, "trades", await search(run, deadline, quick))  # type: ignore[return-value]
 
     @app.post("/v1/models/{name}/counter", tags=["negotiation"], responses=_SOLVE)
-    async def counter_route(
-        name: str, body: CounterBody, role: Annotated[str, Depends(allowed("counter"))]
-    ) -> dict[str, Any]:
+    async def counter_route(request: Request, name: str, body: CounterBody, role: Role) -> dict[str, Any]:
         """Accept, counter or walk away (as ``dealopt counter --json``), plus the buyer-facing ``proposal``."""
-        from dealopt.negotiation.api import counter
+        from dealopt.negotiation.api import counter, negotiation_clock
 
-        deal = deal_of(name)
+        deal = deal_of(request, name)
+        negotiation_clock(body.progress, body.round, body.deadline)  # contradictions refused before any work
         within_space(deal)
         history = offers(body)
+        deadline = budget()
+        await warm.space(deal, left(deadline))
+        points = None
+        if body.include_frontier and sees_field(role, "counter", "frontier"):
+            points = (await summary(request, deal, deadline))["points"]
 
         def run() -> dict[str, Any]:
             rec = counter(
@@ -350,13 +334,24 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
                 top=body.top,
             )
             doc = {**rec.to_dict(), "proposal": counter_proposal(rec, history)}
-            if body.include_frontier:
-                from dealopt.negotiation.frontier import frontier
-
-                doc["frontier"] = [[p.seller, p.buyer] for p in frontier(deal).points]
+            if points is not None:
+                doc["frontier"] = points
             return doc
 
-        return await solve(run, quick=is_quick(deal) and not body.include_frontier)
+        quick = (deal.space_size or 0) <= QUICK_SPACE and warm.ready(deal)
+        return answer(request, "counter", await search(run, deadline, quick))  # type: ignore[return-value]
+
+    @app.post("/v1/admin/reload", tags=["service"], responses=_errors(401, 403, 409, 429))
+    async def reload_route(request: Request, role: Role) -> dict[str, Any]:
+        """Read the models folder again and serve it from every worker at once (refused if a file is invalid)."""
+        try:
+            done = await asyncio.to_thread(store.reload)
+        except ReloadRefused as exc:
+            raise HTTPException(409, str(exc)) from None
+        request.state.catalog = current()
+        log.warning("%s reload: model version %s (was %s)", request.state.request_id, done.version, done.previous)
+        doc = {"previous": done.previous, "changed": done.changed, "models": done.models}
+        return answer(request, "reload", doc)  # type: ignore[return-value]
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -372,10 +367,9 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         return FileResponse(files[name])
 
     @app.exception_handler(Exception)
-    async def unexpected(
-        request: Request, exc: Exception
-    ) -> JSONResponse:  # pragma: no cover - a bug, logged by uvicorn
-        return JSONResponse({"detail": f"internal error: {type(exc).__name__}"}, status_code=500)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - a bug, logged
+        log.exception("%s internal error", getattr(request.state, "request_id", "-"))
+        return problem(500, f"internal error: {type(exc).__name__}")
 
     return app
 
@@ -385,6 +379,7 @@ def app_from_environment() -> FastAPI:
     from dealopt.service.settings import load_keys
 
     raw = json.loads(os.environ[SERVE_ENV])
-    keys = load_keys(raw["keys"])
-    settings = ServiceSettings(Path(raw["models"]), keys, raw["max_body"], raw["max_space"], raw["time_budget"])
-    return create_app(settings)
+    keys = load_keys(raw.pop("keys"))
+    raw["models_dir"] = Path(raw["models_dir"])
+    raw["state_dir"] = Path(raw["state_dir"]) if raw.get("state_dir") else None
+    return create_app(ServiceSettings(keys=keys, **raw))

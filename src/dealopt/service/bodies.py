@@ -1,10 +1,13 @@
-"""Request bodies of the JSON API: they mirror the CLI's options."""
+"""Request bodies of the JSON API: they mirror the CLI's options, with strict types (``true`` is not a number,
+``"3"`` is not an integer) and no unknown field."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from dealopt.engines.registry import ENGINE_NAMES
 
 __all__ = ["CounterBody", "EvaluateBody", "FrontierBody", "OfferBody", "TradesBody"]
 
@@ -13,7 +16,7 @@ Package = Annotated[dict[Annotated[str, Field(max_length=200)], Level], Field(mi
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class EvaluateBody(_Body):
@@ -25,14 +28,14 @@ class EvaluateBody(_Body):
 class FrontierBody(_Body):
     """Options of ``dealopt frontier``."""
 
-    engine: Literal["auto", "merge", "enumerate", "milp"] = "auto"
+    engine: Literal[ENGINE_NAMES] = "auto"  # type: ignore[valid-type]
     all_packages: bool = False
 
 
 class TradesBody(_Body):
     """Options of ``dealopt trades``: ``from`` is a package or a bargaining solution's name."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
 
     from_: Union[Package, Literal["nash", "kalai_smorodinsky", "max_joint", "egalitarian"]] = Field(alias="from")
     max_issues: Annotated[int, Field(ge=1, le=64)] | None = None

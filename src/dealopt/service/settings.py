@@ -9,26 +9,28 @@ from pathlib import Path
 import yaml
 
 from dealopt.errors import DealoptError
+from dealopt.service.roles import ROLES
 
 __all__ = ["ROLES", "ServiceSettings", "load_keys"]
-
-#: What each role may do.
-ROLES: dict[str, frozenset[str]] = {
-    "rep": frozenset({"models", "evaluate", "trades", "counter"}),
-    "analyst": frozenset({"models", "evaluate", "trades", "counter", "frontier"}),
-}
 
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """Everything the service is started with."""
+    """Everything the service is started with (``dealopt serve`` documents each limit)."""
 
     models_dir: Path
     keys: dict[str, str] = field(default_factory=dict, repr=False)  # API key → role; never printed
     max_body_bytes: int = 256 * 1024
     max_space: int = 5_000_000  # outcome-space size above which a model is refused (422)
-    time_budget: float = 5.0  # seconds of solver time per request (503 past it)
+    time_budget: float = 5.0  # seconds of computation per request (503 past it; solver processes are stopped)
     max_history: int = 500  # offers in one counter request
+    solver_processes: int = 2  # processes for frontier work, killed when a request runs past its budget
+    solver_nice: int = 10  # their scheduling niceness: quick requests go first on a busy machine
+    per_key_requests: int = 64  # requests of one key in progress at once (429 past it)
+    per_key_solver: int = 2  # frontier computations of one key at once (429 past it)
+    space_cache_bytes: int = 512 * 2**20  # evaluated outcome spaces kept, least recently used dropped first
+    body_timeout: float = 10.0  # seconds to receive a request body once its head is in (408 past it)
+    state_dir: Path | None = None  # the shared model snapshots of ``dealopt serve --workers N`` (else private)
 
 
 def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> dict[str, str]:
@@ -38,9 +40,9 @@ def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> 
         p = Path(path)
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
             raise DealoptError(
-                f"--keys {p}: cannot read ({str(exc).splitlines()[0]}); expected a YAML mapping key: role"
+                f"--keys {p}: cannot read ({str(exc).splitlines()[0][:120]}); expected a YAML mapping key: role"
             ) from None
         if not isinstance(data, dict):
             raise DealoptError(f"--keys {p}: expected a YAML mapping key: role")
@@ -55,7 +57,7 @@ def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> 
     for key, role in items:
         key, role = str(key).strip(), str(role).strip()
         if role not in ROLES:
-            raise DealoptError(f"{source}: role {role!r}; expected one of {', '.join(ROLES)}")
+            raise DealoptError(f"{source}: role {role[:40]!r}; expected one of {', '.join(ROLES)}")
         if len(key) < 16:
             raise DealoptError(f"{source}: a key is shorter than 16 characters; expected long random keys")
         keys[key] = role

@@ -24,6 +24,7 @@
       if (k === "class") node.className = v;
       else if (k === "text") node.textContent = v;
       else if (k === "dataset") Object.assign(node.dataset, v);
+      else if (k === "style") node.style.cssText = v; // CSSOM: allowed by the page's Content-Security-Policy
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
       else node.setAttribute(k, v === true ? "" : v);
     }
@@ -36,6 +37,7 @@
     model: null, // GET /v1/models/{name}
     history: [], // [{by, package, seller?, buyer?, evaluated?}]
     result: null, // the last counter answer
+    values: false, // whether the key's role sees values (utilities, walk-aways, the frontier): desk and analysts
     frontier: [], // [[seller, buyer], …]
     walkAway: null, // {seller, buyer} once an evaluation told us
     sentIndex: null, // which counter of the last answer was sent
@@ -107,8 +109,29 @@
 
   const issueLabel = (issue) => issue.label || issue.name.replace(/_/g, " ");
   const formatLevel = (value) => (typeof value === "number" ? num.format(value) : String(value));
-  const formatLevelWithUnit = (issue, value) =>
-    issue && issue.unit && typeof value === "number" ? `${formatLevel(value)} ${issue.unit}` : formatLevel(value);
+  const optionWords = (issue, value) => {
+    // The model's words for an option (its label), when it has them.
+    if (!issue || !Array.isArray(issue.labels) || !Array.isArray(issue.values)) return undefined;
+    const at = issue.values.findIndex((v) => sameLevel(v, value));
+    return at >= 0 ? issue.labels[at] : undefined;
+  };
+  const formatLevelWithUnit = (issue, value) => {
+    const words = optionWords(issue, value);
+    if (words !== undefined) return words;
+    return issue && issue.unit && typeof value === "number" ? `${formatLevel(value)} ${issue.unit}` : formatLevel(value);
+  };
+  // A flag is {code, detail} (older answers sent "code: detail" strings).
+  const flagParts = (f) => {
+    if (f && typeof f === "object") return { code: String(f.code || ""), detail: String(f.detail || "") };
+    const text = String(f);
+    const at = text.indexOf(":");
+    return at < 0 ? { code: text.trim(), detail: "" } : { code: text.slice(0, at).trim(), detail: text.slice(at + 1).trim() };
+  };
+  const flagText = (f) => {
+    const { code, detail } = flagParts(f);
+    const name = code.replace(/_/g, " ");
+    return detail ? `⚑ ${name}: ${detail}` : `⚑ ${name}`;
+  };
   const money = (value) => `${whole.format(value)}${state.model && state.model.units ? ` ${state.model.units}` : ""}`;
   const issueByName = (name) => (state.model ? state.model.issues.find((i) => i.name === name) : undefined);
   const sameLevel = (a, b) => (typeof a === "number" && typeof b === "number" ? Math.abs(a - b) < 1e-9 : String(a) === String(b));
@@ -225,6 +248,7 @@
     state.token += 1;
     state.model = model;
     state.result = null;
+    state.values = false;
     state.sentIndex = null;
     const saved = model ? loadSession(model.name) : {};
     state.history = saved.history || [];
@@ -256,14 +280,18 @@
     for (const issue of state.model.issues) {
       const id = `issue-${issue.name}`;
       let control;
-      if (Array.isArray(issue.values)) {
+      if (Array.isArray(issue.values) && (issue.kind === "categorical" || issue.kind === "ordinal")) {
         control = el("select", { id, "data-testid": id, "data-issue": issue.name });
         control.append(el("option", { value: "", text: "— not stated —" }));
-        for (const v of issue.values) control.append(el("option", { value: String(v), text: formatLevel(v) }));
+        for (const v of issue.values) {
+          const words = optionWords(issue, v);
+          control.append(el("option", { value: String(v), text: words !== undefined ? words : formatLevel(v) }));
+        }
       } else {
-        const [lo, hi] = issue.range || [undefined, undefined];
+        // a number a buyer names: any value, between grid steps too (the engine reads it exactly)
+        const [lo, hi] = issue.range || (Array.isArray(issue.values) ? [issue.values[0], issue.values[issue.values.length - 1]] : [undefined, undefined]);
         control = el("input", {
-          id, "data-testid": id, "data-issue": issue.name, type: "number", step: "any", min: lo, max: hi,
+          id, "data-testid": id, "data-issue": issue.name, type: "number", step: issue.kind === "integer" ? "1" : "any", min: lo, max: hi,
           placeholder: lo !== undefined ? `${formatLevel(lo)} – ${formatLevel(hi)}` : "not stated",
         });
       }
@@ -426,6 +454,7 @@
       state.history = history;
       state.result = result;
       state.sentIndex = null;
+      state.values = typeof result.aspiration === "number" || Array.isArray(result.frontier);
       if (Array.isArray(result.frontier)) state.frontier = result.frontier;
       saveHistory();
       renderHistory();
@@ -442,7 +471,9 @@
   }
 
   async function evaluateOffers(token) {
-    // Place the complete offers on the chart; partial offers are listed, not plotted.
+    // Place the complete offers on the chart; partial offers are listed, not plotted. A rep's key sees no values:
+    // nothing to place.
+    if (!state.values) return;
     for (const offer of state.history) {
       if (typeof offer.seller === "number" || !isComplete(offer.package)) continue;
       const ev = await api(`/v1/models/${encodeURIComponent(state.model.name)}/evaluate`, { package: offer.package });
@@ -554,21 +585,24 @@
     }
     item.append(pkg);
 
-    const metrics = el("div", { class: "metrics" },
-      el("span", {}, "Ours ", el("b", { "data-testid": "counter-seller", text: money(c.seller) })),
-      el("span", {}, "Buyer ", el("b", { "data-testid": "counter-buyer", text: money(c.buyer) })),
-      el("span", {}, "Joint ", el("b", { text: money(c.joint) })));
+    const metrics = el("div", { class: "metrics" });
+    if (typeof c.seller === "number") { // values: for the roles that see them (not a rep)
+      metrics.append(
+        el("span", {}, "Ours ", el("b", { "data-testid": "counter-seller", text: money(c.seller) })),
+        el("span", {}, "Buyer ", el("b", { "data-testid": "counter-buyer", text: money(c.buyer) })),
+        el("span", {}, "Joint ", el("b", { text: money(c.joint) })));
+    }
     if (typeof c.acceptance_probability === "number") {
       metrics.append(el("span", {}, "Acceptance ",
         el("b", { "data-testid": "counter-acceptance", text: `${Math.round(c.acceptance_probability * 100)}%` })));
     }
-    item.append(metrics);
+    if (metrics.childElementCount) item.append(metrics);
 
     if (c.flags && c.flags.length) {
       const flags = el("ul", { class: "flags", "data-testid": "counter-flags" });
       for (const f of c.flags) {
-        const code = f.split(":")[0].trim();
-        flags.append(el("li", { class: `flag ${code}`, "data-flag": code, text: `⚑ ${f.replace(/_/g, " ")}` }));
+        const { code } = flagParts(f);
+        flags.append(el("li", { class: `flag ${code}`, "data-flag": code, text: flagText(f) }));
       }
       item.append(flags);
     }
@@ -611,11 +645,11 @@
     for (const offer of state.history) {
       const kind = offer.by === "buyer" ? "buyer" : "sent";
       if (typeof offer.seller === "number") marks.push({ kind, label: offer.tag, x: offer.seller, y: offer.buyer });
-      else partial.push(offer);
+      else if (state.values || !isComplete(offer.package)) partial.push(offer);
     }
     if (state.result && state.result.recommendation !== "accept") {
       state.result.counters.forEach((c, i) => {
-        if (state.sentIndex !== i) marks.push({ kind: "proposed", label: String(i + 1), x: c.seller, y: c.buyer });
+        if (state.sentIndex !== i && typeof c.seller === "number") marks.push({ kind: "proposed", label: String(i + 1), x: c.seller, y: c.buyer });
       });
     }
     return { marks, partial };
@@ -627,7 +661,11 @@
     const points = state.frontier.slice().sort((a, b) => a[0] - b[0]);
     canvas.dataset.frontierPoints = String(points.length);
     canvas.dataset.marks = String(marks.length);
-    $("chart-empty").hidden = points.length > 0 || marks.length > 0;
+    const valuesHidden = !!state.result && !state.values; // a rep's key: no values to draw
+    $("chart-hidden").hidden = !valuesHidden;
+    canvas.hidden = valuesHidden;
+    $("chart-legend").hidden = valuesHidden;
+    $("chart-empty").hidden = valuesHidden || points.length > 0 || marks.length > 0;
 
     const list = $("chart-marks");
     list.replaceChildren();

@@ -1,4 +1,5 @@
-"""The MILP engine: the enumerate engine's frontier on gridded models, exact piecewise-linear frontiers otherwise."""
+"""The MILP engine: its sweep against enumerate on gridded models, exact piecewise-linear frontiers otherwise,
+statuses, back-ends, and what it prints (nothing)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import copy
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import MODELS, model_files
-from dealopt import LimitError, compile_model, load_model, model_from_data
-from dealopt.engines import milp as milp_module
+from dealopt import LimitError, compile_model, frontier, load_model, model_from_data
 from dealopt.engines.base import EngineOptions, RawFrontier, Status, resolution
 from dealopt.engines.enumerate import EnumerateEngine
 from dealopt.engines.milp import MilpEngine
+from dealopt.engines.milp import sweep as sweep_module
+from dealopt.engines.milp.backend import backend_name
 from dealopt.engines.registry import choose_engine, get_engine
 from dealopt.model.compiled import CompiledDeal
 from dealopt.model.evaluation import evaluate
@@ -59,26 +60,12 @@ def assert_same_frontier(got: RawFrontier, ref: RawFrontier, deal: CompiledDeal)
 # ---------------------------------------------------------------- gridded models
 
 
-@pytest.mark.parametrize("path", model_files(), ids=lambda p: p.stem)
-def test_example_models_match_enumerate(path):
-    deal = compile_model(load_model(path))
-    ref = EnumerateEngine().solve(deal, *_bounds(deal), OPTS)
-    t0 = time.perf_counter()
-    got = MilpEngine().solve(deal, *_bounds(deal), OPTS)
-    seconds = time.perf_counter() - t0
-    assert_same_frontier(got, ref, deal)
-    assert got.min_seller == ref.min_seller and got.min_buyer == ref.min_buyer  # the same floats
-    assert np.array_equal(got.seller, ref.seller) and np.array_equal(got.buyer, ref.buyer)
-    assert got.segment is None
-    assert seconds < 1.0
-
-
 def test_milp_sweep_on_an_example_model_matches_enumerate():
-    """The ε-constraint sweep itself (no merge presolve) on the example with the shortest frontier."""
+    """The ε-constraint sweep on the example with the shortest frontier, against enumerate (the same floats)."""
     deals = [compile_model(load_model(p)) for p in model_files()]
     refs = [EnumerateEngine().solve(d, *_bounds(d), OPTS) for d in deals]
     k = int(np.argmin([len(r) if len(r) else 10**9 for r in refs]))
-    got = MilpEngine(presolve="reduce").solve(deals[k], *_bounds(deals[k]), OPTS)
+    got = MilpEngine().solve(deals[k], *_bounds(deals[k]), OPTS)
     assert got.stats["milp_solves"] > len(got)
     assert_same_frontier(got, refs[k], deals[k])
     assert np.array_equal(got.seller, refs[k].seller) and np.array_equal(got.buyer, refs[k].buyer)
@@ -170,7 +157,7 @@ def gridded_models(draw: st.DrawFn) -> dict[str, Any]:
     return model
 
 
-MODES = [("none", False), ("reduce", True), ("merge", True), ("merge", False)]
+MODES = [("none", False), ("reduce", True), ("reduce", False), ("none", True)]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -249,16 +236,17 @@ def test_stepless_ties_are_listed_at_vertices():
             for f in term["of"]:
                 if isinstance(f, dict) and "opt" in f:
                     f["opt"]["c"] = f["opt"]["b"]
-    got = MilpEngine().solve(_deal(data), None, None, EngineOptions(all_packages=True))
-    assert [sorted(p["opt"] for p in pkgs) for pkgs in got.packages] == [
-        ["a"],
-        ["a"],
-        ["b", "c"],
-        ["b", "c"],
-        ["a"],
-        ["a"],
-    ]
-    assert got.packages[2][1]["x"] == 10.0 and got.packages[3][1]["x"] == 0.0
+    for engine in (MilpEngine(), get_engine("merge")):
+        got = engine.solve(_deal(data), None, None, EngineOptions(all_packages=True))
+        assert [sorted(p["opt"] for p in pkgs) for pkgs in got.packages] == [
+            ["a"],
+            ["a"],
+            ["b", "c"],
+            ["b", "c"],
+            ["a"],
+            ["a"],
+        ], engine.name
+        assert got.packages[2][1]["x"] == 10.0 and got.packages[3][1]["x"] == 0.0
 
 
 def _below(fr: RawFrontier, s: float, b: float, tol_s: float, tol_b: float) -> bool:
@@ -401,10 +389,15 @@ def test_two_stepless_issues_against_a_fine_grid():
             assert _below(fr, s, b, 1e-6, 1e-6)
 
 
-def test_auto_picks_milp_for_a_stepless_model():
+def test_auto_merges_bare_stepless_issues_and_leaves_piecewise_ones_to_the_milp():
     deal = _deal(_toy())
-    assert choose_engine(deal).name == "milp"
+    assert choose_engine(deal).name == "merge"
     assert isinstance(get_engine("milp"), MilpEngine)
+    res = frontier(_deal(_piecewise_model()))
+    assert res.engine == "milp" and res.note is not None
+    assert "merge cannot take this model" in res.note and "piecewise factor" in res.note
+    assert res.to_dict()["note"] == res.note
+    assert "note" not in frontier(_deal(_toy())).to_dict()
 
 
 # ---------------------------------------------------------------- refusals and edge cases
@@ -469,22 +462,49 @@ def test_bounds_above_everything_give_an_empty_frontier_with_extremes():
     assert got.min_seller == 0.0 and got.min_buyer == 0.0
 
 
-def test_a_tiny_time_limit_is_respected():
+def test_a_tiny_time_limit_finds_nothing_and_says_so():
     deal = _deal(_piecewise_model())
     with pytest.raises(LimitError, match="time limit"):
         MilpEngine().solve(deal, None, None, EngineOptions(time_limit=1e-9))
 
 
-def test_cbc_fallback_gives_the_same_frontier(monkeypatch):
-    if not milp_module._cbc():
-        pytest.skip("CBC is not installed")
-    deal = _deal(_toy())
-    ref = MilpEngine().solve(deal, None, None, OPTS)
-    monkeypatch.setattr(milp_module, "_highs", lambda: False)
-    got = MilpEngine().solve(deal, None, None, OPTS)
-    np.testing.assert_allclose(got.seller, ref.seller, atol=1e-7)
-    np.testing.assert_allclose(got.buyer, ref.buyer, atol=1e-7)
-    assert np.array_equal(got.segment, ref.segment)
+def test_a_time_limit_returns_the_frontier_found_so_far():
+    deal = compile_model(load_model(MODELS / "saas-renewal.yaml"))
+    bounds = _bounds(deal)
+    full = EnumerateEngine().solve(deal, *bounds, OPTS)
+    got = MilpEngine().solve(deal, *bounds, EngineOptions(time_limit=0.25))
+    assert got.status is Status.TIME_LIMIT and 0 < len(got) < len(full)
+    # the high-seller end of the frontier, exactly
+    assert np.array_equal(got.seller, full.seller[: len(got)]) and np.array_equal(got.buyer, full.buyer[: len(got)])
+    res = frontier(deal, "milp", time_limit=0.25)
+    assert res.status == "time_limit" and res.to_dict()["status"] == "time_limit"
+    assert "status" not in frontier(deal).to_dict()
+
+
+def test_unconfirmed_answers_are_inaccurate_with_a_warning(monkeypatch):
+    monkeypatch.setattr(sweep_module, "ROUNDS", 1)  # every question runs out of proposals
+    with pytest.warns(RuntimeWarning, match="inaccurate"):
+        got = MilpEngine().solve(_deal(_toy()), None, None, OPTS)
+    assert got.status is Status.INACCURATE and got.stats["round_limit_hits"] > 0
+
+
+def test_the_pulp_fallback_gives_the_same_frontier():
+    pytest.importorskip("pulp")
+    for data in (_toy(), _piecewise_model()):
+        deal = _deal(data)
+        ref = MilpEngine().solve(deal, *_bounds(deal), OPTS)
+        got = MilpEngine(backend="pulp").solve(deal, *_bounds(deal), OPTS)
+        assert got.stats["backend"] == "pulp" and ref.stats["backend"] == backend_name() == "highs"
+        np.testing.assert_allclose(got.seller, ref.seller, atol=1e-7)
+        np.testing.assert_allclose(got.buyer, ref.buyer, atol=1e-7)
+        assert np.array_equal(got.segment, ref.segment)
+
+
+def test_bad_engine_arguments_are_refused():
+    with pytest.raises(ValueError, match="presolve='merge'; expected one of reduce, none"):
+        MilpEngine(presolve="merge")
+    with pytest.raises(ValueError, match="backend='cplex'; expected highs or pulp"):
+        MilpEngine(backend="cplex")
 
 
 # ---------------------------------------------------------------- nothing on stdout
@@ -493,6 +513,7 @@ def test_cbc_fallback_gives_the_same_frontier(monkeypatch):
 def test_a_solve_prints_nothing(capfd):
     MilpEngine().solve(_deal(_toy()), None, None, OPTS)
     MilpEngine(presolve="none").solve(_deal(_piecewise_model()), None, None, EngineOptions(all_packages=True))
+    frontier(_deal(_piecewise_model()), "milp")
     out, _ = capfd.readouterr()
     assert out == ""
 

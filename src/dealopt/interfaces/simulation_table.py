@@ -1,0 +1,57 @@
+"""`dealopt simulate` output: one row per opponent, then the agreements and, on request, every move."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from dealopt.interfaces.console import out
+from dealopt.model.levels import display_value
+from dealopt.negotiation.simulate import SimulationResult
+
+__all__ = ["print_simulations"]
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def print_simulations(results: list[SimulationResult], transcript: bool) -> None:
+    """The simulations as one table, one row per opponent, then the agreements and transcripts."""
+    first = results[0]
+    who = (
+        "our engine" + (" (guessed buyer)" if first.guessed else "")
+        if first.seller_agent == "engine"
+        else first.seller_agent
+    )
+    out.print(f"[bold]{first.model}[/bold]: {who} sells, {first.rounds} steps, the buyer moves first", markup=True)
+    if first.buyer_profile is not None:
+        out.print(f"the buyer plays the most probable profile, {first.buyer_profile}", markup=False)
+    table = Table(show_header=True, header_style="bold", caption="utilities normalized to [0, 1]; no deal: walk-aways")
+    for col in ("opponent", "agreement", "our utility", "buyer's", "joint", "to frontier", "to Nash", "rounds"):
+        table.add_column(col, justify="left" if col in ("opponent", "agreement") else "right")
+    for r in results:
+        sc = r.score
+        agreed = "yes" if sc.agreement else f"no ({r.outcome}{', ' + ', '.join(r.failures) if r.failures else ''})"
+        if sc.below_walk_away:
+            agreed += " below our walk-away"
+        table.add_row(
+            r.opponent,
+            agreed,
+            _num(sc.seller),
+            _num(sc.buyer),
+            _num(sc.joint),
+            _num(sc.frontier_distance),
+            _num(sc.nash_distance),
+            str(r.steps),
+        )
+    out.print(table)
+    for r in results:
+        if r.agreement:
+            out.print(
+                f"{r.opponent}: " + ", ".join(f"{k}={display_value(v)}" for k, v in r.agreement.items()), markup=False
+            )
+        if transcript:
+            for e in r.transcript:
+                what = ", ".join(f"{k}={display_value(v)}" for k, v in e["package"].items()) if "package" in e else ""
+                worth = f" (us {e['seller']:.3f}, buyer {e['buyer']:.3f})" if "seller" in e else ""
+                out.print(f"   step {e['step']:>3} {e['by']:>6} {e['action']:<6} {what}{worth}", markup=False)
