@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from dealopt.errors import PackageError
 from dealopt.model.compiled import CompiledDeal, CompiledUtility, compile_model, expected_level
 from dealopt.model.levels import as_number
 from dealopt.model.schema import DealModel
+
+if TYPE_CHECKING:  # pandas is imported only by the functions that build frames
+    import pandas as pd
 
 __all__ = ["Evaluation", "evaluate", "evaluate_indices", "evaluate_off_grid", "evaluate_values", "acceptable_mask"]
 
@@ -51,6 +53,8 @@ class Evaluation:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per package."""
+        import pandas as pd
+
         data: dict[str, Any] = {
             "seller": self.seller,
             "buyer": self.buyer,
@@ -86,9 +90,27 @@ def evaluate(model: DealModel | CompiledDeal, packages: Any) -> Evaluation:
     label = "packages"
     if isinstance(packages, Mapping):
         packages, label = [packages], "package"
-    if not isinstance(packages, pd.DataFrame):
-        packages = pd.DataFrame(list(packages))
-    return evaluate_values(deal, packages, label)
+    return evaluate_values(deal, package_columns(packages), label)
+
+
+def package_columns(packages: Any) -> dict[str, list[Any]]:
+    """Packages as columns ``{issue: [level, …]}``, from a DataFrame, a mapping of columns or a list of mappings.
+
+    A list of mappings gives one column per name seen (first-seen order); a row without a name gets NaN there,
+    as a DataFrame built from it would.
+    """
+    if isinstance(packages, Mapping):  # already columns
+        return {str(k): list(v) for k, v in packages.items()}
+    columns = getattr(packages, "columns", None)
+    if columns is not None:  # a DataFrame
+        return {str(c): packages[c].tolist() for c in columns}
+    rows = list(packages)
+    names: dict[str, None] = {}
+    for row in rows:
+        if not isinstance(row, Mapping):
+            raise PackageError(f"packages: {type(row).__name__} row; expected a mapping {{issue: level, …}}")
+        names.update(dict.fromkeys(row))
+    return {name: [row.get(name, float("nan")) for row in rows] for name in names}
 
 
 def evaluate_indices(deal: CompiledDeal, index: np.ndarray) -> Evaluation:
@@ -179,7 +201,7 @@ def _values_from_index(deal: CompiledDeal, idx: np.ndarray) -> _Values:
 
 
 def packages_to_values(
-    deal: CompiledDeal, frame: pd.DataFrame, label: str = "packages"
+    deal: CompiledDeal, frame: pd.DataFrame | Mapping[str, list[Any]], label: str = "packages"
 ) -> tuple[_Values, np.ndarray | None]:
     """Check and convert a frame of packages; also level indices when all are on the grid.
 
@@ -189,17 +211,18 @@ def packages_to_values(
     def where(r: int) -> str:
         return f"{label}[{r}]" if label == "packages" else label
 
-    unknown = [c for c in frame.columns if c not in deal.by_name]
+    cols = frame if isinstance(frame, Mapping) else package_columns(frame)
+    unknown = [c for c in cols if c not in deal.by_name]
     if unknown:
         raise PackageError(f"{label}: unknown issue {unknown[0]!r}; expected {', '.join(deal.by_name)}")
-    n = len(frame)
+    n = len(next(iter(cols.values()), []))
     values: list[np.ndarray] = []
     indices: list[np.ndarray] = []
     on_grid = True
     for issue in deal.issues:
-        if issue.name not in frame.columns:
+        if issue.name not in cols:
             raise PackageError(f"{label}: missing issue {issue.name!r}; expected a level for every issue")
-        col = frame[issue.name].tolist()
+        col = cols[issue.name]
         index = np.full(n, -1, dtype=np.int64)
         value = np.full(n, np.nan)
         for r, raw in enumerate(col):
@@ -248,7 +271,9 @@ def packages_to_values(
     return _Values(values, indices), idx
 
 
-def evaluate_values(deal: CompiledDeal, frame: pd.DataFrame, label: str = "packages") -> Evaluation:
+def evaluate_values(
+    deal: CompiledDeal, frame: pd.DataFrame | Mapping[str, list[Any]], label: str = "packages"
+) -> Evaluation:
     """Evaluate packages given by value (one column per issue)."""
     vals, idx = packages_to_values(deal, frame, label)
     if idx is not None and len(idx):

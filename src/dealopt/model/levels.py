@@ -122,7 +122,10 @@ def _as_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:  # an integer past float64
+            return None
         return x if math.isfinite(x) else None
     if isinstance(value, str):
         try:

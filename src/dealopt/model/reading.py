@@ -282,6 +282,10 @@ def _parse_json(text: str, source: str) -> SourceData:
             [Problem("", f"JSON syntax error: {exc.msg} (column {exc.colno}); expected valid JSON", exc.lineno)],
             source,
         ) from None
+    except ValueError:  # an integer past Python's digit limit for int(str)
+        raise ModelError(
+            [Problem("", "a number has too many digits; expected numbers of at most 4,300 digits")], source
+        ) from None
     lines, problems = _json_lines(text)
     if problems:
         raise ModelError(problems, source)
@@ -291,10 +295,18 @@ def _parse_json(text: str, source: str) -> SourceData:
 # ---------------------------------------------------------------- entry points
 
 
-def parse_model_text(text: str, source: str = "<model>", fmt: str | None = None) -> SourceData:
-    """Parse model text as JSON (``fmt="json"``) or YAML (``"yaml"``); by default JSON when it starts with ``{``."""
+def parse_model_text(
+    text: str, source: str = "<model>", fmt: str | None = None, expected: str | None = None
+) -> SourceData:
+    """Parse model text as JSON (``fmt="json"``) or YAML (``"yaml"``); by default JSON when it starts with ``{``.
+
+    ``expected`` says what the text should hold, in messages about empty or too deeply nested text (default: a
+    deal model mapping).
+    """
     if not text.strip():
-        raise ModelError([Problem("", _EMPTY)], source)
+        raise ModelError(
+            [Problem("", _EMPTY if expected is None else f"the file is empty; expected {expected}")], source
+        )
     try:
         if fmt == "json":
             return _parse_json(text, source)
@@ -307,11 +319,16 @@ def parse_model_text(text: str, source: str = "<model>", fmt: str | None = None)
                 # not JSON: perhaps a YAML flow mapping; YAML reports its own syntax errors
         return _parse_yaml(text, source)
     except RecursionError:
-        raise ModelError([Problem("", _TOO_DEEP)], source) from None
+        too_deep = _TOO_DEEP if expected is None else f"the data is nested too deeply; expected {expected}"
+        raise ModelError([Problem("", too_deep)], source) from None
 
 
-def read_model_data(path: str | Path) -> SourceData:
-    """Read a model file into plain data; raises :class:`ModelError` on any problem."""
+def read_model_data(path: str | Path, kind: str = "model file", expected: str | None = None) -> SourceData:
+    """Read a model file into plain data; raises :class:`ModelError` on any problem.
+
+    ``kind`` names the file in messages ("history file"), ``expected`` what it should hold (see
+    :func:`parse_model_text`): the same reader serves other YAML/JSON inputs.
+    """
     p = Path(path)
     source = str(path)
 
@@ -320,23 +337,23 @@ def read_model_data(path: str | Path) -> SourceData:
 
     try:
         if p.is_dir():
-            raise fail("is a directory; expected a model file (YAML or JSON)")
+            raise fail(f"is a directory; expected a {kind} (YAML or JSON)")
         if not p.exists():
-            raise fail("no such file; expected the path of a model file (YAML or JSON)")
+            raise fail(f"no such file; expected the path of a {kind} (YAML or JSON)")
         if not p.is_file():
-            raise fail("is not a regular file; expected a model file (YAML or JSON)")
+            raise fail(f"is not a regular file; expected a {kind} (YAML or JSON)")
         size = p.stat().st_size
         if size > MAX_BYTES:
             raise fail(f"the file is {size:,} bytes; expected at most {MAX_BYTES:,}")
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise fail("no such file; expected the path of a model file (YAML or JSON)") from None
+        raise fail(f"no such file; expected the path of a {kind} (YAML or JSON)") from None
     except PermissionError:
-        raise fail("permission denied; expected a readable model file") from None
+        raise fail(f"permission denied; expected a readable {kind}") from None
     except IsADirectoryError:
-        raise fail("is a directory; expected a model file (YAML or JSON)") from None
+        raise fail(f"is a directory; expected a {kind} (YAML or JSON)") from None
     except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or type(exc).__name__}); expected a readable model file") from None
+        raise fail(f"cannot be read ({exc.strerror or type(exc).__name__}); expected a readable {kind}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -348,7 +365,7 @@ def read_model_data(path: str | Path) -> SourceData:
     if "\x00" in text:
         raise fail("the file holds NUL bytes (a binary file?); expected a YAML or JSON text file")
     fmt = "json" if p.suffix.lower() == ".json" else None
-    return parse_model_text(text, source, fmt)
+    return parse_model_text(text, source, fmt, expected)
 
 
 def is_finite_number(value: Any) -> bool:

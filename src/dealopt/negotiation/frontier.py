@@ -12,10 +12,9 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from dealopt.engines.base import Engine, EngineOptions, RawFrontier, Status
 from dealopt.engines.filtered import FilteredFrontierEngine
@@ -26,6 +25,9 @@ from dealopt.model.schema import DealModel
 from dealopt.negotiation import bargaining
 from dealopt.negotiation.bargaining import Location
 from dealopt.negotiation.phrasing import out_of_reach, sides_apart
+
+if TYPE_CHECKING:  # pandas is imported by to_frame only
+    import pandas as pd
 
 __all__ = ["FrontierPoint", "FrontierResult", "NoDeal", "Solution", "frontier"]
 
@@ -164,6 +166,8 @@ class FrontierResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per frontier point: utilities, joint value, the representative package's levels."""
+        import pandas as pd
+
         rows = []
         for p in self.points:
             row: dict[str, Any] = {"seller": p.seller, "buyer": p.buyer, "joint": p.joint}

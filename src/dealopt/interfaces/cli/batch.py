@@ -8,16 +8,16 @@ are not errors of the command (they get an ``error`` cell in the output).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from dealopt.batch.options import OptionError
-from dealopt.batch.pricing import DEFAULT_CHUNK_ROWS, price_variants_file
-from dealopt.errors import DealoptError
-from dealopt.interfaces.console import err, fail
+from dealopt.interfaces.cli.console import JsonOpt, emit_json, err, fail, literal
 
-__all__ = ["FLAGS", "register", "price_variants_cmd"]
+__all__ = ["FLAGS", "register", "price_variants_cmd", "summary_document"]
+
+#: Rows per chunk unless --chunk-rows says otherwise (dealopt.batch.pricing.DEFAULT_CHUNK_ROWS, pinned by a test).
+DEFAULT_CHUNK_ROWS = 250_000
 
 #: The flag (or argument) each library argument is given by on the command line.
 FLAGS = {
@@ -61,9 +61,14 @@ def price_variants_cmd(
     chunk_rows: Annotated[
         int, typer.Option("--chunk-rows", help="Rows per chunk (memory and task size).")
     ] = DEFAULT_CHUNK_ROWS,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", is_flag=True, help="No progress bar.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Price quote variants as trades from the base quote: break-evens, floor, suggested price, approval."""
+    from dealopt.batch.options import OptionError
+    from dealopt.batch.pricing import price_variants_file
+    from dealopt.errors import DealoptError
+
     try:
         run = price_variants_file(
             quotes,
@@ -80,7 +85,24 @@ def price_variants_cmd(
     except DealoptError as exc:
         fail(str(exc))
         return
-    err.print(run.line(), markup=False)
+    if as_json:
+        emit_json(summary_document(run.summary(), out, format=run.format))
+    else:
+        err.print(literal(run.line()))
+
+
+def summary_document(summary: Any, out: object, **more: Any) -> dict[str, Any]:
+    """A batch's summary line as JSON: rows, errors, seconds, where it ran, the output."""
+    doc = {
+        "out": str(out),
+        "rows": summary.rows,
+        "errors": summary.errors,
+        "seconds": round(summary.seconds, 6),
+        "where": summary.where,
+        **more,
+    }
+    doc.update(summary.extra)
+    return doc
 
 
 def register(app: typer.Typer) -> None:

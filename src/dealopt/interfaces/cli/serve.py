@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from dealopt.interfaces.console import err
+from dealopt.interfaces.cli.console import JsonOpt, emit_json, err, literal
 
 __all__ = ["register"]
 
@@ -69,6 +69,7 @@ def register(app: typer.Typer) -> None:
         log_level: Annotated[
             str, typer.Option("--log-level", help="debug, info (one line a request), warning, error.")
         ] = "info",
+        as_json: JsonOpt = False,
     ) -> None:
         """Serve the JSON API (/v1/…, OpenAPI at /docs) and the deal-desk page (/).
 
@@ -122,8 +123,19 @@ def register(app: typer.Typer) -> None:
         read_folder(models)  # a missing folder is one line, before anything starts
 
         def announce(catalog: Catalog) -> None:
+            if as_json:  # one JSON document on stdout: what is served, where, which version
+                emit_json(
+                    {
+                        "url": f"http://{host}:{port}",
+                        "models": len(catalog.deals),
+                        "workers": workers,
+                        "model_version": catalog.version,
+                        "not_served": [str(p) for p in catalog.problems],
+                    }
+                )
+                return
             for problem in catalog.problems:
-                err.print(f"warning: not served: {problem}", markup=False)
+                err.print(literal(f"warning: not served: {problem}"))
             err.print(
                 f"serving {len(catalog.deals)} models on http://{host}:{port}"
                 + (f" with {workers} workers" if workers > 1 else "")

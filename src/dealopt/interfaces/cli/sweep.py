@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from dealopt.batch.options import OptionError
-from dealopt.errors import DealoptError
-from dealopt.interfaces.console import ModelArg, err, fail, load
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, err, fail, literal, load
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FLAGS", "read_table", "register"]
 
@@ -31,8 +31,12 @@ FLAGS = {
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a Parquet file or directory, or a CSV file (a sweep's output)."""
+    import pandas as pd
+
+    from dealopt.errors import DealoptError
+
     if not path.exists():
-        raise DealoptError(f"{path}: no such file")
+        raise DealoptError(f"{path}: no such file; expected a sweep's output (.parquet or .csv)")
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
@@ -66,10 +70,12 @@ def register(app: typer.Typer) -> None:
         scheduler: Annotated[
             str | None, typer.Option("--scheduler", help="Run on the Dask cluster at tcp://HOST:PORT.")
         ] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", is_flag=True, help="No progress bar.")] = False,
+        as_json: JsonOpt = False,
     ) -> None:
         """Solve the model under many scenarios (grids or seeded random draws); one row per scenario."""
         from dealopt.batch.executor import executor
+        from dealopt.batch.options import OptionError
         from dealopt.batch.sweep import load_sweep_spec, output_format, parse_vary, sweep
 
         if (spec is None) == (not vary):
@@ -85,18 +91,27 @@ def register(app: typer.Typer) -> None:
         except OptionError as exc:
             fail(exc.shown_as(FLAGS))
             return
-        err.print(result.summary().line("scenario") + f" → {output}", markup=False)
+        if as_json:
+            from dealopt.interfaces.cli.batch import summary_document
+
+            emit_json(summary_document(result.summary(), output))
+        else:
+            err.print(literal(result.summary().line("scenario") + f" → {output}"))
 
     @app.command("plot")
     def plot_cmd(
-        table: Annotated[Path, typer.Argument(help="A sweep's output (.parquet or .csv).", show_default=False)],
+        table: Annotated[
+            Path, typer.Argument(metavar="SWEEP", help="A sweep's output (.parquet or .csv).", show_default=False)
+        ],
         x: Annotated[str, typer.Option("--x", help="The column on the x axis (a swept parameter).")],
         y: Annotated[str, typer.Option("--y", help="The column to plot (or, with --heat, the second parameter).")],
         output: Annotated[Path, typer.Option("-o", "--output", help="The PNG to write.")],
         hue: Annotated[str | None, typer.Option("--hue", help="One line per value of this column.")] = None,
         heat: Annotated[str | None, typer.Option("--heat", help="A heat map of this column over --x and --y.")] = None,
+        as_json: JsonOpt = False,
     ) -> None:
         """Draw a sweep: a column against a parameter (by --hue), or a heat map over two parameters."""
+        from dealopt.batch.options import OptionError
         from dealopt.interfaces.sweep_plot import plot_sweep
 
         if output.suffix.lower() != ".png":
@@ -106,4 +121,7 @@ def register(app: typer.Typer) -> None:
         except OptionError as exc:
             fail(exc.shown_as(FLAGS))
             return
-        err.print(f"plot written to {output}", markup=False)
+        if as_json:
+            emit_json({"written": str(output), "x": x, "y": y, "hue": hue, "heat": heat})
+        else:
+            err.print(literal(f"plot written to {output}"))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from typing import TYPE_CHECKING
 
-from dealopt.interfaces.console import out
+from rich.table import Table
+from rich.text import Text
+
+from dealopt.interfaces.cli.console import lit, literal, out
 from dealopt.model.levels import display_value
-from dealopt.negotiation.simulate import SimulationResult
+
+if TYPE_CHECKING:
+    from dealopt.negotiation.simulate import SimulationResult
 
 __all__ = ["print_simulations"]
 
@@ -23,9 +28,9 @@ def print_simulations(results: list[SimulationResult], transcript: bool) -> None
         if first.seller_agent == "engine"
         else first.seller_agent
     )
-    out.print(f"[bold]{first.model}[/bold]: {who} sells, {first.rounds} steps, the buyer moves first", markup=True)
+    out.print(Text.assemble(lit(first.model, "bold"), f": {who} sells, {first.rounds} steps, the buyer moves first"))
     if first.buyer_profile is not None:
-        out.print(f"the buyer plays the most probable profile, {first.buyer_profile}", markup=False)
+        out.print(literal(f"the buyer plays the most probable profile, {first.buyer_profile}"))
     table = Table(show_header=True, header_style="bold", caption="utilities normalized to [0, 1]; no deal: walk-aways")
     for col in ("opponent", "agreement", "our utility", "buyer's", "joint", "to frontier", "to Nash", "rounds"):
         table.add_column(col, justify="left" if col in ("opponent", "agreement") else "right")
@@ -47,11 +52,9 @@ def print_simulations(results: list[SimulationResult], transcript: bool) -> None
     out.print(table)
     for r in results:
         if r.agreement:
-            out.print(
-                f"{r.opponent}: " + ", ".join(f"{k}={display_value(v)}" for k, v in r.agreement.items()), markup=False
-            )
+            out.print(literal(f"{r.opponent}: " + ", ".join(f"{k}={display_value(v)}" for k, v in r.agreement.items())))
         if transcript:
             for e in r.transcript:
                 what = ", ".join(f"{k}={display_value(v)}" for k, v in e["package"].items()) if "package" in e else ""
                 worth = f" (us {e['seller']:.3f}, buyer {e['buyer']:.3f})" if "seller" in e else ""
-                out.print(f"   step {e['step']:>3} {e['by']:>6} {e['action']:<6} {what}{worth}", markup=False)
+                out.print(literal(f"   step {e['step']:>3} {e['by']:>6} {e['action']:<6} {what}{worth}"))

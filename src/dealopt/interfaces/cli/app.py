@@ -1,0 +1,149 @@
+"""The ``dealopt`` command line: the Typer app, its commands (one module per concern) and the entry point.
+
+Every command parses its input, calls one library function and renders the answer. Every failure is one line
+on stderr and exit status 2 (:class:`OneLineGroup`); no traceback reaches the user. Importing this module loads
+Typer and Rich only: each command imports the library when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from dealopt.interfaces.cli.console import clip, err, size_to_terminal
+
+__all__ = ["FLAGS", "OneLineGroup", "app", "main"]
+
+#: Library parameter names whose flag is not ``--`` + the name with dashes.
+FLAGS = {"round": "--round/--deadline", "from_package": "--from", "opponent": "--opponent"}
+
+
+def flag_for(param: str) -> str:
+    """The command-line flag of a library parameter."""
+    return FLAGS.get(param, "--" + param.replace("_", "-"))
+
+
+class OneLineGroup(TyperGroup):
+    """The command group: every error (bad input, bad option, bad usage) is one line on stderr and exit 2."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = 0
+        size_to_terminal()
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except click.exceptions.Abort:
+            err.print("aborted")
+            code = 130
+        except click.ClickException as exc:  # usage: unknown option, bad number, missing argument…
+            err.print(f"error: {clip(_usage_line(exc))}")
+            code = 2
+        except KeyboardInterrupt:
+            err.print("aborted")
+            code = 130
+        except Exception as exc:
+            code = _report(exc)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "dealopt"
+    return f"{command}: {message}"
+
+
+def _report(exc: Exception) -> int:
+    """Print a library error as one line per problem (exit 2); anything else as one ``internal error`` line."""
+    from dealopt.errors import DealoptError, OptionError
+
+    if isinstance(exc, DealoptError):
+        if isinstance(exc, OptionError):  # the library names its parameter; here it is a flag
+            exc = OptionError(flag_for(exc.param), exc.value, exc.expected)
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            err.print(f"error: {clip(line)}")
+        return 2
+    if isinstance(exc, RecursionError | MemoryError):
+        err.print(f"error: input too deeply nested or too large ({type(exc).__name__})")
+        return 2
+    err.print(clip(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]))
+    return 1
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("dealopt")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            number = "unknown"
+        sys.stdout.write(f"dealopt {number}\n")
+        raise typer.Exit(0)
+
+
+app = typer.Typer(
+    name="dealopt",
+    cls=OneLineGroup,
+    help="Multi-variable deal optimization for B2B sales negotiation.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_flag=True, callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Multi-variable deal optimization for B2B sales negotiation."""
+
+
+# ---------------------------------------------------------------- the commands: one module per concern
+# Each module's ``register(app)`` adds its commands; a new command module adds one line here.
+from dealopt.interfaces.cli import (  # noqa: E402
+    batch,
+    counter,
+    frontier,
+    genius,
+    model_commands,
+    serve,
+    simulate,
+    sweep,
+    trades,
+)
+
+model_commands.register(app)  # validate, show, evaluate, schema
+frontier.register(app)  # frontier
+trades.register(app)  # trades
+counter.register(app)  # counter
+simulate.register(app)  # simulate
+sweep.register(app)  # sweep, plot
+batch.register(app)  # price-variants
+serve.register(app)  # serve
+genius.register(app)  # import-genius
+
+
+def main() -> None:
+    """Console entry point (``dealopt``)."""
+    app()

@@ -1,0 +1,54 @@
+"""``dealopt simulate``: our engine (or a standard agent) as the seller against standard buyer agents."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, load
+
+__all__ = ["register"]
+
+
+def simulate(
+    model: ModelArg,
+    opponent: Annotated[
+        str, typer.Option("--opponent", help="The buyer: a standard agent (boulware, linear, …) or all.")
+    ] = "all",
+    rounds: Annotated[
+        int, typer.Option("--rounds", min=1, max=100_000, help="Steps of alternating offers before the deadline.")
+    ] = 100,
+    guessed: Annotated[
+        bool,
+        typer.Option(
+            "--guessed", is_flag=True, help="Tell our engine a guessed buyer (the seller's utility mirrored)."
+        ),
+    ] = False,
+    seller: Annotated[
+        str, typer.Option("--seller", help="Who sells: engine (ours) or a standard agent, as the baseline.")
+    ] = "engine",
+    transcript: Annotated[bool, typer.Option("--transcript", is_flag=True, help="Show every move.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Negotiate as the seller (our engine, or a standard agent) against standard buyer agents."""
+    from dealopt.errors import OptionError
+    from dealopt.interfaces.cli.simulation_table import print_simulations
+    from dealopt.model.compiled import compile_model
+    from dealopt.negotiation.simulate import BUYERS
+    from dealopt.negotiation.simulate import simulate as play
+
+    if opponent != "all" and opponent not in BUYERS:
+        raise OptionError("opponent", opponent, f"one of {', '.join(BUYERS)}, or all")
+    deal = compile_model(load(model))
+    names = BUYERS if opponent == "all" else (opponent,)
+    results = [play(deal, name, rounds, seller=seller, guessed=guessed) for name in names]
+    if as_json:
+        emit_json([r.to_dict(transcript) for r in results])
+        return
+    print_simulations(results, transcript)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate``."""
+    app.command("simulate")(simulate)
