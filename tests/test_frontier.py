@@ -250,12 +250,9 @@ def test_stepless_continuous_refused_by_the_listing_engine_merged_as_segments():
 
 
 def run_cli(*args: str):
-    import subprocess
-    import sys
-    from pathlib import Path
+    from cli_runner import run_cli as in_process
 
-    exe = Path(sys.executable).parent / "dealopt"
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
+    return in_process(*args)
 
 
 def test_cli_frontier_json_all_packages_and_plot(saas_path, tmp_path):

@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 import dealopt
+from cli_runner import run_cli
 from dealopt import ModelError
 
 DEALOPT = Path(sys.executable).parent / "dealopt"
@@ -1041,7 +1042,7 @@ def test_valid_but_hopeless_models_load(tmp_path: Path) -> None:
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(DEALOPT), *map(str, args)], capture_output=True, text=True, timeout=30)
+    return run_cli(*args)
 
 
 def test_cli_validate_reports_exactly_the_api_lines(tmp_path: Path) -> None:

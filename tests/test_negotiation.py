@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dealopt
+from cli_runner import run_cli as in_process
 from conftest import model_files
 from dealopt import PackageError, compile_model, load_model, model_from_data
 from dealopt.errors import OptionError
@@ -223,8 +221,7 @@ def test_simulation_against_every_buyer_ends(name):
 
 
 def run_cli(*args: str):
-    exe = Path(sys.executable).parent / "dealopt"
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
+    return in_process(*args)
 
 
 def test_cli_trades_and_counter_json(tmp_path):

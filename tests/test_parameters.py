@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from cli_runner import run_cli
 from conftest import MODELS, model_files
 from dealopt import ModelError, frontier, load_model, model_from_text
 from dealopt.model.json_schema import model_json_schema
@@ -126,7 +126,7 @@ def test_bad_parameters_are_one_line_errors_at_file_and_line(tmp_path, change, l
     assert any(
         ln == f"{path}:{line}: {phrase}" or (ln.startswith(f"{path}:{line}: ") and phrase in ln) for ln in lines
     ), lines
-    r = subprocess.run([str(DEALOPT), "validate", str(path)], capture_output=True, text=True, timeout=60)
+    r = run_cli("validate", path)
     assert r.returncode == 2 and phrase in r.stderr and all(x.startswith("error: ") for x in r.stderr.splitlines())
 
 
@@ -153,14 +153,14 @@ def test_the_json_schema_allows_references_in_parties_and_policy_only():
 def test_show_lists_the_parameters_and_where_they_are_used(tmp_path):
     path = tmp_path / "named.yaml"
     path.write_text(NAMED)
-    r = subprocess.run([str(DEALOPT), "show", str(path), "--json"], capture_output=True, text=True, timeout=60)
+    r = run_cli("show", path, "--json")
     assert r.returncode == 0, r.stderr
     params = json.loads(r.stdout)["parameters"]
     assert params["unit_cost"] == {
         "value": 6,
         "used_at": ["parties.seller.utility[1].coef (negated)", "policy.floor_price"],
     }
-    r = subprocess.run([str(DEALOPT), "show", str(path)], capture_output=True, text=True, timeout=60, env=_wide())
+    r = run_cli("show", path, env={"COLUMNS": "250"})
     assert r.returncode == 0, r.stderr
     rows = [line for line in r.stdout.splitlines() if "unit_cost" in line]
     assert rows and "6" in rows[0] and "parties.seller.utility[1].coef (negated); policy.floor_price" in rows[0]

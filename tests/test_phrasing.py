@@ -11,8 +11,6 @@ import itertools
 import json
 import re
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dealopt
+from cli_runner import run_cli
 from conftest import model_files
 from dealopt import compile_model, load_model, model_from_data
 from dealopt.model.compiled import CompiledDeal
@@ -542,8 +541,7 @@ def test_labels_never_change_what_a_package_means(name):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).parent / "dealopt"
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120)
+    return run_cli(*args)
 
 
 def test_cli_show_trades_and_schema():

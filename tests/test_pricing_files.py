@@ -16,12 +16,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import typer
-from dealopt.interfaces.cli.batch import register
 from typer.testing import CliRunner
 
 from conftest import MODELS
 from dealopt.batch.options import OptionError
 from dealopt.batch.pricing import OUTPUT_COLUMNS, price_variants, price_variants_file
+from dealopt.interfaces.cli.batch import register
 from test_pricing import _saas, random_rows
 
 

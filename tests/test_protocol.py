@@ -306,7 +306,7 @@ def test_cli_simulate_json_transcript_and_baseline() -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--opponent", "nobody"], "opponent: 'nobody'; expected one of"),
+        (["--opponent", "nobody"], "--opponent: 'nobody'; expected one of"),
         (["--seller", "nobody"], "seller: 'nobody'; expected engine or one of"),
         (["--rounds", "0"], "rounds: 0; expected at least 1"),
         (["--seller", "linear", "--guessed"], "guessed buyer"),

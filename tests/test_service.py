@@ -26,6 +26,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 import dealopt
+from cli_runner import run_cli as in_process
 from conftest import MODELS, model_files
 from dealopt import DealoptError, compile_model, load_model
 from dealopt.interfaces.cli import app as cli_app
@@ -77,7 +78,7 @@ def client(service) -> TestClient:
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(DEALOPT), *map(str, args)], capture_output=True, text=True, timeout=120)
+    return in_process(*args)
 
 
 def transcripts(deal: dealopt.CompiledDeal, rounds: int = 12) -> list[list[Offer]]:

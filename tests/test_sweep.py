@@ -4,8 +4,6 @@ full solves and brute force, checks before the first scenario, gap columns, CLI 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +12,7 @@ import pytest
 import yaml
 
 from brute_force import brute_force
+from cli_runner import run_cli as in_process
 from conftest import MODELS, model_files
 from dealopt import DealoptError, ModelError, frontier, load_model, model_from_data, model_from_text
 from dealopt.batch.executor import executor
@@ -378,8 +377,7 @@ def test_results_write_and_keep_their_meaning(tmp_path):
 
 
 def run_cli(*args: str, cwd: Path | None = None):
-    exe = Path(sys.executable).parent / "dealopt"
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+    return in_process(*args, cwd=cwd)
 
 
 def test_cli_sweep_by_name_csv_parquet_and_plot(tmp_path):

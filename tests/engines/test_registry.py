@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -88,8 +87,11 @@ def test_engine_names_in_the_cli_the_service_and_the_docs_come_from_the_registry
     from dealopt.service.bodies import FrontierBody
 
     assert FrontierBody.model_json_schema()["properties"]["engine"]["enum"] == list(ENGINE_NAMES)
-    exe = Path(sys.executable).parent / "dealopt"
-    done = subprocess.run([str(exe), "frontier", "--help"], capture_output=True, text=True, timeout=120)
+    from typer.testing import CliRunner
+
+    from dealopt.interfaces.cli import app
+
+    done = CliRunner().invoke(app, ["frontier", "--help"], env={"COLUMNS": "200"})
     assert ", ".join(ENGINE_NAMES) in " ".join(done.stdout.split())
     doc = (ROOT / "docs" / "engines.md").read_text()
     table = doc.split("<!-- engines-table -->\n", 1)[1].split("\n<!-- /engines-table -->", 1)[0]

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from dealopt.interfaces.cli.console import clip, err, size_to_terminal
 
@@ -28,8 +28,27 @@ def flag_for(param: str) -> str:
     return FLAGS.get(param, "--" + param.replace("_", "-"))
 
 
+class _PlainArgument(TyperArgument):
+    """An argument shown in usage lines as ``MODEL`` (Typer writes ``{MODEL}``)."""
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw
+        if not self.required:
+            name = f"[{name}]"
+        if self.nargs != 1 and not name.endswith("..."):
+            name += "..."
+        return name
+
+
 class OneLineGroup(TyperGroup):
     """The command group: every error (bad input, bad option, bad usage) is one line on stderr and exit 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in getattr(self, "commands", {}).values():
+            for param in command.params:
+                if type(param) is TyperArgument:
+                    param.__class__ = _PlainArgument
 
     def main(  # type: ignore[override]
         self,
@@ -113,7 +132,7 @@ app = typer.Typer(
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", is_flag=True, callback=_version, is_eager=True, help="Print the version and exit."),
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
     ] = False,
 ) -> None:
     """Multi-variable deal optimization for B2B sales negotiation."""

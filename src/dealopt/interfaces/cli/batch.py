@@ -35,7 +35,9 @@ def price_variants_cmd(
     quotes: Annotated[
         Path,
         typer.Argument(
-            help="Quote variants: a CSV or Parquet file, or a directory of Parquet part files.", show_default=False
+            metavar="QUOTES",
+            help="Quote variants: a CSV or Parquet file, or a directory of Parquet part files.",
+            show_default=False,
         ),
     ],
     out: Annotated[
@@ -61,7 +63,7 @@ def price_variants_cmd(
     chunk_rows: Annotated[
         int, typer.Option("--chunk-rows", help="Rows per chunk (memory and task size).")
     ] = DEFAULT_CHUNK_ROWS,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", is_flag=True, help="No progress bar.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Price quote variants as trades from the base quote: break-evens, floor, suggested price, approval."""

@@ -40,7 +40,7 @@ __all__ = [
 out = Console(highlight=False, markup=False, emoji=False, width=200)
 err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", is_flag=True, help="Print machine-readable JSON.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 ModelArg = Annotated[
     Path, typer.Argument(metavar="MODEL", help="A deal model file (YAML or JSON).", show_default=False)
 ]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, literal, load, out
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fail, fmt, lit, literal, load, out
 
 if TYPE_CHECKING:
     from dealopt.model.compiled import CompiledDeal
@@ -50,7 +50,7 @@ def counter(
     exponent: Annotated[
         float, typer.Option("--exponent", help="Concession exponent: < 1 Boulware, 1 linear, > 1 Conceder.")
     ] = 0.2,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many counter-offers to list.")] = 3,
+    top: Annotated[int, typer.Option("--top", help="How many counter-offers to list.")] = 3,
     opening: Annotated[
         str | None,
         typer.Option(
@@ -63,9 +63,7 @@ def counter(
     ] = None,
     proposal_only: Annotated[
         bool,
-        typer.Option(
-            "--proposal-only", is_flag=True, help="Print only what the buyer may see: the package and its sentence."
-        ),
+        typer.Option("--proposal-only", help="Print only what the buyer may see: the package and its sentence."),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -77,9 +75,9 @@ def counter(
     from dealopt.negotiation.api import counter as recommend
 
     if not (math.isfinite(exponent) and exponent > 0):
-        raise typer.BadParameter(f"{exponent}; expected a number > 0", param_hint="--exponent")
+        fail(f"--exponent: {exponent}; expected a number > 0")
     if progress is not None and not math.isfinite(progress):
-        raise typer.BadParameter(f"{progress}; expected a number in [0, 1]", param_hint="--progress")
+        fail(f"--progress: {progress}; expected a number in [0, 1]")
     deal = compile_model(load(model))
     offers = read_history_option(history)
     rec = recommend(

@@ -36,9 +36,9 @@ def frontier(
     top: Annotated[
         int, typer.Option("--top", min=1, help="Frontier points to show, evenly spread (the table only).")
     ] = DEFAULT_TOP,
-    show_all: Annotated[bool, typer.Option("--all", is_flag=True, help="Show every frontier point.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Show every frontier point.")] = False,
     all_packages: Annotated[
-        bool, typer.Option("--all-packages", is_flag=True, help="List every package reaching each point.")
+        bool, typer.Option("--all-packages", help="List every package reaching each point.")
     ] = False,
     plot: Annotated[
         Path | None, typer.Option("--plot", metavar="PNG", help="Draw the frontier to this PNG file.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-import typer
+from dealopt.interfaces.cli.console import fail
 
 __all__ = ["ENGINE_CHOICES", "ENGINE_HELP", "check_engine", "check_time_limit"]
 
@@ -16,10 +16,10 @@ ENGINE_HELP = f"Frontier engine: {', '.join(ENGINE_CHOICES)}."
 def check_engine(engine: str, flag: str = "--engine") -> None:
     """Refuse an unknown engine name."""
     if engine not in ENGINE_CHOICES:
-        raise typer.BadParameter(f"{engine!r}; expected one of {', '.join(ENGINE_CHOICES)}", param_hint=flag)
+        fail(f"{flag}: unknown engine {engine!r}; expected one of {', '.join(ENGINE_CHOICES)}")
 
 
 def check_time_limit(seconds: float | None, flag: str = "--time-limit") -> None:
     """Refuse a time limit that is not a finite number of seconds > 0."""
     if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
-        raise typer.BadParameter(f"{seconds}; expected a number of seconds > 0", param_hint=flag)
+        fail(f"{flag}: {seconds}; expected a number of seconds > 0")

@@ -16,19 +16,15 @@ def simulate(
     opponent: Annotated[
         str, typer.Option("--opponent", help="The buyer: a standard agent (boulware, linear, …) or all.")
     ] = "all",
-    rounds: Annotated[
-        int, typer.Option("--rounds", min=1, max=100_000, help="Steps of alternating offers before the deadline.")
-    ] = 100,
+    rounds: Annotated[int, typer.Option("--rounds", help="Steps of alternating offers before the deadline.")] = 100,
     guessed: Annotated[
         bool,
-        typer.Option(
-            "--guessed", is_flag=True, help="Tell our engine a guessed buyer (the seller's utility mirrored)."
-        ),
+        typer.Option("--guessed", help="Tell our engine a guessed buyer (the seller's utility mirrored)."),
     ] = False,
     seller: Annotated[
         str, typer.Option("--seller", help="Who sells: engine (ours) or a standard agent, as the baseline.")
     ] = "engine",
-    transcript: Annotated[bool, typer.Option("--transcript", is_flag=True, help="Show every move.")] = False,
+    transcript: Annotated[bool, typer.Option("--transcript", help="Show every move.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Negotiate as the seller (our engine, or a standard agent) against standard buyer agents."""

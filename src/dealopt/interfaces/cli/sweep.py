@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         scheduler: Annotated[
             str | None, typer.Option("--scheduler", help="Run on the Dask cluster at tcp://HOST:PORT.")
         ] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", is_flag=True, help="No progress bar.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
         as_json: JsonOpt = False,
     ) -> None:
         """Solve the model under many scenarios (grids or seeded random draws); one row per scenario."""

@@ -29,7 +29,7 @@ def trades(
         int | None,
         typer.Option("--max-issues", min=1, help="Most issues one trade changes (default: policy, else 2)."),
     ] = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="How many trades to list.")] = 10,
+    top: Annotated[int, typer.Option("--top", help="How many trades to list.")] = 10,
     as_json: JsonOpt = False,
 ) -> None:
     """Trades from a package: "if we do this, can you do that", ranked by joint value gained."""
