@@ -288,7 +288,7 @@ def test_cli_frontier_no_deal_is_an_answer(tmp_path):
 @pytest.mark.parametrize(
     ("args", "phrase"),
     [
-        (["--engine", "magic"], "unknown engine"),
+        (["--engine", "magic"], "--engine: 'magic'; expected one of"),
         (["--engine", "enumerate", "--max-space", "10"], "more than the limit"),
     ],
 )

@@ -30,20 +30,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
-from dealopt.errors import DealoptError
-from dealopt.interfaces.documents import counter_proposal, describe_model, evaluation_document, trades_proposal
+from dealopt.errors import DealoptError, JobFailed, OptionError, ReloadRefused, Timeout, TooMany, UnknownModel
 from dealopt.model.compiled import CompiledDeal
+from dealopt.negotiation.documents import counter_proposal, describe_model, evaluation_document, trades_proposal
 from dealopt.service import jobs
-from dealopt.service.bodies import CounterBody, EvaluateBody, FrontierBody, TradesBody, offers
-from dealopt.service.catalog import Catalog, UnknownModel
+from dealopt.service.bodies import FIELDS, CounterBody, EvaluateBody, FrontierBody, TradesBody, field_of, offers
+from dealopt.service.catalog import Catalog
 from dealopt.service.docs import add_docs
 from dealopt.service.gate import Gate
-from dealopt.service.limits import KeyLimits, TooMany
-from dealopt.service.pool import JobFailed, SolverPool, Timeout
-from dealopt.service.problems import Problem, api_words, option_field, problem, validation_answer
+from dealopt.service.limits import KeyLimits
+from dealopt.service.pool import SolverPool
+from dealopt.service.problems import Problem, problem, validation_answer
 from dealopt.service.roles import sees_field, visible
 from dealopt.service.settings import ServiceSettings
-from dealopt.service.store import ModelStore, ReloadRefused
+from dealopt.service.store import ModelStore
 from dealopt.service.warm import Warm
 
 __all__ = ["SERVE_ENV", "app_from_environment", "create_app"]
@@ -103,7 +103,9 @@ class Overrun(Exception):
 def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> FastAPI:
     """The service for the models in ``settings.models_dir`` (or ``catalog``, already loaded)."""
     if not settings.keys:
-        raise DealoptError("no API keys: give --keys FILE (YAML key: role) or set DEALOPT_API_KEYS=key:role,…")
+        raise OptionError(
+            "keys", OptionError.NO_VALUE, "API keys: a YAML file key: role, or DEALOPT_API_KEYS=key:role,…"
+        )
     store = ModelStore(settings.models_dir, settings.state_dir, catalog)
     pool = SolverPool(settings.solver_processes, settings.solver_nice)
     warm = Warm(settings.space_cache_bytes)
@@ -247,7 +249,8 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
     async def refused(request: Request, exc: DealoptError) -> JSONResponse:
         if isinstance(exc, JobFailed):
             log.error("%s %s", request.state.request_id, exc)
-        return problem(422, api_words(str(exc)), option_field(exc))
+        param = exc.param if isinstance(exc, OptionError) else None
+        return problem(422, exc.shown_as(FIELDS), field_of(param) if param else None)
 
     @app.get("/healthz", tags=["service"])
     def healthz(request: Request) -> dict[str, Any]:
@@ -283,7 +286,8 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         if body.engine == "enumerate":
             within_space(deal)
         src = request.state.catalog.sources[deal.name]
-        args = (src, body.engine, body.all_packages, settings.max_space)
+        options = body.model_copy(update={"max_space": min(body.max_space, settings.max_space)})
+        args = (src, options.model_dump())
         doc = await solver(request, jobs.frontier_document, *args, deadline=budget())
         return answer(request, "frontier", doc)  # type: ignore[return-value]
 
@@ -324,15 +328,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
             points = (await summary(request, deal, deadline))["points"]
 
         def run() -> dict[str, Any]:
-            rec = counter(
-                deal,
-                history,
-                progress=body.progress,
-                round=body.round,
-                deadline=body.deadline,
-                exponent=body.exponent,
-                top=body.top,
-            )
+            rec = counter(deal, history, **body.model_dump(exclude={"history", "include_frontier"}))
             doc = {**rec.to_dict(), "proposal": counter_proposal(rec, history)}
             if points is not None:
                 doc["frontier"] = points

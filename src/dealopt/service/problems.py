@@ -8,15 +8,11 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from dealopt.errors import OptionError
-
 __all__ = [
     "FieldProblem",
     "Problem",
-    "api_words",
     "clip",
     "field_problem",
-    "option_field",
     "problem",
     "validation_answer",
 ]
@@ -100,18 +96,3 @@ def validation_answer(errors: list[dict[str, Any]]) -> JSONResponse:
     listed = [{"field": clip(f, MAX_FIELD), "message": clip(" or ".join(m))} for f, m in merged.items()]
     first = listed[0] if listed else {"field": "body", "message": "invalid"}
     return JSONResponse({"detail": clip(f"{first['field']}: {first['message']}"), "errors": listed}, status_code=422)
-
-
-_CLI_OPTION = re.compile(r"--(progress|round|deadline|from|max-issues|top|exponent|package)\b")
-
-
-def api_words(message: str) -> str:
-    """A library message as the API says it: the CLI's options are the body's fields (``--max-issues`` → ``max_issues``)."""
-    return _CLI_OPTION.sub(lambda m: m.group(1).replace("-", "_"), message)
-
-
-def option_field(exc: Exception) -> str | None:
-    """The body field a library error is about: an :class:`OptionError`'s parameter (as the API names it)."""
-    if isinstance(exc, OptionError):
-        return api_words("--" + exc.param.replace("_", "-")).lstrip("-")
-    return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from dealopt.errors import DealoptError
+from dealopt.errors import OptionError
 from dealopt.service.roles import ROLES
 
 __all__ = ["ROLES", "ServiceSettings", "load_keys"]
@@ -41,24 +41,23 @@ def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> 
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise DealoptError(
-                f"--keys {p}: cannot read ({str(exc).splitlines()[0][:120]}); expected a YAML mapping key: role"
-            ) from None
+            why = str(exc).splitlines()[0][:120]
+            raise OptionError("keys", str(p), f"a readable YAML mapping key: role (cannot read: {why})") from None
         if not isinstance(data, dict):
-            raise DealoptError(f"--keys {p}: expected a YAML mapping key: role")
+            raise OptionError("keys", str(p), "a YAML mapping key: role")
         items = list(data.items())
-        source = f"--keys {p}"
+        source = "keys"
     else:
         raw = os.environ.get(env, "")
         items = [tuple(part.split(":", 1)) for part in raw.split(",") if part.strip()]  # type: ignore[misc]
         source = env
         if any(len(i) != 2 for i in items):
-            raise DealoptError(f"{env}: expected key:role,key:role")
+            raise OptionError(env, OptionError.NO_VALUE, "key:role,key:role")
     for key, role in items:
         key, role = str(key).strip(), str(role).strip()
         if role not in ROLES:
-            raise DealoptError(f"{source}: role {role[:40]!r}; expected one of {', '.join(ROLES)}")
+            raise OptionError(source, role[:40], "a role, one of " + ", ".join(ROLES))
         if len(key) < 16:
-            raise DealoptError(f"{source}: a key is shorter than 16 characters; expected long random keys")
+            raise OptionError(source, OptionError.NO_VALUE, "keys of at least 16 characters (long random keys)")
         keys[key] = role
     return keys

@@ -13,14 +13,14 @@ from typing import Annotated, Any
 
 import click
 import typer
-from typer.core import TyperArgument, TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from dealopt.interfaces.cli.console import clip, err, size_to_terminal
 
-__all__ = ["FLAGS", "OneLineGroup", "app", "main"]
+__all__ = ["FLAGS", "OneLineGroup", "app", "flag_for", "main", "shown"]
 
 #: Library parameter names whose flag is not ``--`` + the name with dashes.
-FLAGS = {"round": "--round/--deadline", "from_package": "--from", "opponent": "--opponent"}
+FLAGS = {"round": "--round/--deadline", "from_package": "--from", "models_dir": "--models", "state_dir": "--state-dir"}
 
 
 def flag_for(param: str) -> str:
@@ -40,6 +40,20 @@ class _PlainArgument(TyperArgument):
         return name
 
 
+class _DerivedHelpOption(TyperOption):
+    """An option whose help names choices from :mod:`dealopt.options` (``{engines}`` …), filled in when shown."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from dealopt.interfaces.cli.choices import help_values
+
+        template = self.help or ""
+        self.help = template.format_map(help_values())
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = template
+
+
 class OneLineGroup(TyperGroup):
     """The command group: every error (bad input, bad option, bad usage) is one line on stderr and exit 2."""
 
@@ -49,6 +63,8 @@ class OneLineGroup(TyperGroup):
             for param in command.params:
                 if type(param) is TyperArgument:
                     param.__class__ = _PlainArgument
+                elif type(param) is TyperOption and "{" in (param.help or ""):
+                    param.__class__ = _DerivedHelpOption
 
     def main(  # type: ignore[override]
         self,
@@ -90,12 +106,10 @@ def _usage_line(exc: click.ClickException) -> str:
 
 def _report(exc: Exception) -> int:
     """Print a library error as one line per problem (exit 2); anything else as one ``internal error`` line."""
-    from dealopt.errors import DealoptError, OptionError
+    from dealopt.errors import DealoptError
 
     if isinstance(exc, DealoptError):
-        if isinstance(exc, OptionError):  # the library names its parameter; here it is a flag
-            exc = OptionError(flag_for(exc.param), exc.value, exc.expected)
-        for line in str(exc).splitlines() or [type(exc).__name__]:
+        for line in shown(exc).splitlines() or [type(exc).__name__]:
             err.print(f"error: {clip(line)}")
         return 2
     if isinstance(exc, RecursionError | MemoryError):
@@ -103,6 +117,15 @@ def _report(exc: Exception) -> int:
         return 2
     err.print(clip(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]))
     return 1
+
+
+def shown(exc: Exception) -> str:
+    """The message of a library error as the CLI says it: its parameter named by its flag."""
+    param = getattr(exc, "param", None)
+    shown_as = getattr(exc, "shown_as", None)
+    if shown_as is None:
+        return str(exc)
+    return str(shown_as({param: flag_for(param)} if param else FLAGS))
 
 
 def _version(value: bool) -> None:

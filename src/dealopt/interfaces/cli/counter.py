@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fail, fmt, lit, literal, load, out
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, literal, load, out
 
 if TYPE_CHECKING:
     from dealopt.model.compiled import CompiledDeal
@@ -55,9 +54,9 @@ def counter(
         str | None,
         typer.Option(
             "--opening",
-            metavar="best|zopa",
-            help="Where concession starts: best (our best allowed package; the default) or zopa (our best package "
-            "the buyer would accept; the default with buyer profiles).",
+            metavar="NAME",
+            help="Where concession starts, {openings}: best (our best allowed package; the default) or zopa (our "
+            "best package the buyer would accept; the default with buyer profiles).",
             show_default=False,
         ),
     ] = None,
@@ -69,15 +68,11 @@ def counter(
 ) -> None:
     """Accept, counter (with ranked counter-offers) or walk away, given the offers so far."""
     from dealopt.interfaces.cli.inputs import read_history_option
-    from dealopt.interfaces.documents import counter_proposal
     from dealopt.model.compiled import compile_model
     from dealopt.model.levels import display_value
     from dealopt.negotiation.api import counter as recommend
+    from dealopt.negotiation.documents import counter_proposal
 
-    if not (math.isfinite(exponent) and exponent > 0):
-        fail(f"--exponent: {exponent}; expected a number > 0")
-    if progress is not None and not math.isfinite(progress):
-        fail(f"--progress: {progress}; expected a number in [0, 1]")
     deal = compile_model(load(model))
     offers = read_history_option(history)
     rec = recommend(

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, literal, load, out
-from dealopt.interfaces.cli.limits import ENGINE_HELP, check_engine, check_time_limit
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fail, fmt, lit, literal, load, out
 
 if TYPE_CHECKING:
     from dealopt.model.compiled import CompiledDeal
@@ -32,9 +31,9 @@ def evenly_spread(n: int, top: int) -> list[int]:
 
 def frontier(
     model: ModelArg,
-    engine: Annotated[str, typer.Option("--engine", "-e", help=ENGINE_HELP)] = "auto",
+    engine: Annotated[str, typer.Option("--engine", "-e", help="Frontier engine: {engines}.")] = "auto",
     top: Annotated[
-        int, typer.Option("--top", min=1, help="Frontier points to show, evenly spread (the table only).")
+        int, typer.Option("--top", help="Frontier points to show, evenly spread (the table only; ≥ 1).")
     ] = DEFAULT_TOP,
     show_all: Annotated[bool, typer.Option("--all", help="Show every frontier point.")] = False,
     all_packages: Annotated[
@@ -44,7 +43,7 @@ def frontier(
         Path | None, typer.Option("--plot", metavar="PNG", help="Draw the frontier to this PNG file.")
     ] = None,
     max_space: Annotated[
-        int, typer.Option("--max-space", min=1, help="enumerate: largest outcome space to list.")
+        int, typer.Option("--max-space", help="enumerate: largest outcome space to list.")
     ] = 200_000_000,
     time_limit: Annotated[
         float | None,
@@ -61,8 +60,8 @@ def frontier(
     from dealopt.model.compiled import compile_model
     from dealopt.negotiation.frontier import frontier as solve
 
-    check_engine(engine)
-    check_time_limit(time_limit)
+    if top < 1:
+        fail(f"--top: {top}; expected a number ≥ 1")
     deal = compile_model(load(model))
     result = solve(deal, engine, all_packages=all_packages, max_space=max_space, time_limit=time_limit)
     if plot is not None:

@@ -57,8 +57,8 @@ def _levels_text(entry: dict[str, Any]) -> str:
 
 def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Show a model's issues, levels, outcome-space size and walk-aways."""
-    from dealopt.interfaces.documents import describe_model
     from dealopt.model.compiled import compile_model
+    from dealopt.negotiation.documents import describe_model
 
     deal = compile_model(load(model))
     info = describe_model(deal)
@@ -112,8 +112,8 @@ def evaluate(
 ) -> None:
     """Both utilities, joint value, feasibility and acceptability of one package."""
     from dealopt.interfaces.cli.inputs import read_package_option
-    from dealopt.interfaces.documents import evaluation_document
     from dealopt.model.compiled import compile_model
+    from dealopt.negotiation.documents import evaluation_document
 
     deal = compile_model(load(model))
     result = evaluation_document(deal, read_package_option(package, "--package"))

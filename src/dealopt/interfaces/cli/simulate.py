@@ -13,29 +13,25 @@ __all__ = ["register"]
 
 def simulate(
     model: ModelArg,
-    opponent: Annotated[
-        str, typer.Option("--opponent", help="The buyer: a standard agent (boulware, linear, …) or all.")
-    ] = "all",
+    opponent: Annotated[str, typer.Option("--opponent", help="The buyer: a standard agent ({agents}) or all.")] = "all",
     rounds: Annotated[int, typer.Option("--rounds", help="Steps of alternating offers before the deadline.")] = 100,
     guessed: Annotated[
         bool,
         typer.Option("--guessed", help="Tell our engine a guessed buyer (the seller's utility mirrored)."),
     ] = False,
     seller: Annotated[
-        str, typer.Option("--seller", help="Who sells: engine (ours) or a standard agent, as the baseline.")
+        str, typer.Option("--seller", help="Who sells: engine (ours) or a standard agent ({agents}), as the baseline.")
     ] = "engine",
     transcript: Annotated[bool, typer.Option("--transcript", help="Show every move.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Negotiate as the seller (our engine, or a standard agent) against standard buyer agents."""
-    from dealopt.errors import OptionError
     from dealopt.interfaces.cli.simulation_table import print_simulations
     from dealopt.model.compiled import compile_model
-    from dealopt.negotiation.simulate import BUYERS
+    from dealopt.negotiation.simulate import BUYERS, check_names
     from dealopt.negotiation.simulate import simulate as play
 
-    if opponent != "all" and opponent not in BUYERS:
-        raise OptionError("opponent", opponent, f"one of {', '.join(BUYERS)}, or all")
+    check_names(opponent=None if opponent == "all" else opponent, seller=seller, rounds=rounds)
     deal = compile_model(load(model))
     names = BUYERS if opponent == "all" else (opponent,)
     results = [play(deal, name, rounds, seller=seller, guessed=guessed) for name in names]

@@ -12,8 +12,6 @@ from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, li
 
 __all__ = ["register"]
 
-SOLUTIONS_HELP = "nash|kalai_smorodinsky|max_joint|egalitarian"
-
 
 def trades(
     model: ModelArg,
@@ -22,12 +20,12 @@ def trades(
         typer.Option(
             "--from",
             metavar="JSON|FILE|SOLUTION",
-            help=f"The package to trade from: JSON, a YAML/JSON file, or {SOLUTIONS_HELP}.",
+            help="The package to trade from: JSON, a YAML/JSON file, or a bargaining package ({solutions}).",
         ),
     ],
     max_issues: Annotated[
         int | None,
-        typer.Option("--max-issues", min=1, help="Most issues one trade changes (default: policy, else 2)."),
+        typer.Option("--max-issues", help="Most issues one trade changes (default: policy, else 2)."),
     ] = None,
     top: Annotated[int, typer.Option("--top", help="How many trades to list.")] = 10,
     as_json: JsonOpt = False,
@@ -35,8 +33,8 @@ def trades(
     """Trades from a package: "if we do this, can you do that", ranked by joint value gained."""
     from dealopt.interfaces.cli.inputs import read_package_option
     from dealopt.model.compiled import compile_model
-    from dealopt.negotiation.api import SOLUTIONS
     from dealopt.negotiation.api import trades as find
+    from dealopt.options import SOLUTIONS
 
     deal = compile_model(load(model))
     pkg = from_ if from_ in SOLUTIONS else read_package_option(from_, "--from")
