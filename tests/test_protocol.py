@@ -308,7 +308,7 @@ def test_cli_simulate_json_transcript_and_baseline() -> None:
     [
         (["--opponent", "nobody"], "--opponent: 'nobody'; expected one of"),
         (["--seller", "nobody"], "--seller: 'nobody'; expected one of engine, boulware"),
-        (["--rounds", "0"], "--rounds: 0; expected a number ≥ 1"),
+        (["--rounds", "0"], "--rounds: 0; expected a number"),
         (["--seller", "linear", "--guessed"], "--guessed: True; expected false: only our engine"),
     ],
 )

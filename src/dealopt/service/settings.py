@@ -40,7 +40,7 @@ def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> 
         p = Path(path)
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError) as exc:
             why = str(exc).splitlines()[0][:120]
             raise OptionError("keys", str(p), f"a readable YAML mapping key: role (cannot read: {why})") from None
         if not isinstance(data, dict):

@@ -150,7 +150,12 @@ def _read_csv(path: Path) -> pa.Table:
 
     try:
         try:
-            return read()
+            table = read()
+            names = table.column_names
+            twice = next((c for i, c in enumerate(names) if c in names[:i]), None)
+            if twice is not None:
+                raise _quotes_error(path, f"column {twice[:60]!r} appears twice; expected each column name once")
+            return table
         except pa.ArrowInvalid as exc:
             if "conversion error" not in str(exc).lower():
                 raise

@@ -154,6 +154,7 @@ def _spec_error(exc: ValidationError, source: str) -> ModelError:
             str(p)
             for p in e["loc"]
             if p not in ("Uniform", "Normal", "Triangular", "Grid", "uniform", "normal", "triangular")
+            and not str(p).startswith(("function-after[", "tagged-union["))  # pydantic's names for validators
         )
         problems.append(Problem(loc, e["msg"].removeprefix("Value error, ")))
     return ModelError(problems, source)
@@ -199,7 +200,9 @@ def parse_vary(items: list[str], normalize: list[str] | tuple[str, ...] = ()) ->
     try:
         return SweepSpec.model_validate({"vary": vary})
     except ValidationError as exc:
-        raise OptionError("vary", str(_spec_error(exc, "vary")).removeprefix("vary: ")) from None
+        problems = _spec_error(exc, "vary").problems  # one line: the first problem that is not a union's guess
+        first = next((p for p in problems if "extract tag" not in p.message), problems[0])
+        raise OptionError("vary", f"{first.location}: {first.message}".removeprefix("vary.")) from None
     except PathError as exc:
         raise OptionError("vary", str(exc)) from None
 

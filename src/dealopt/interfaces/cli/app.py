@@ -11,13 +11,15 @@ import sys
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from dealopt.interfaces.cli.console import clip, err, size_to_terminal
 
 __all__ = ["FLAGS", "OneLineGroup", "app", "flag_for", "main", "shown"]
+
+#: Command-line usage errors (unknown option, bad number, missing argument): Click's, or Typer's own copy of it.
+_USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 #: Library parameter names whose flag is not ``--`` + the name with dashes.
 FLAGS = {"round": "--round/--deadline", "from_package": "--from", "models_dir": "--models", "state_dir": "--state-dir"}
@@ -43,7 +45,7 @@ class _PlainArgument(TyperArgument):
 class _DerivedHelpOption(TyperOption):
     """An option whose help names choices from :mod:`dealopt.options` (``{engines}`` …), filled in when shown."""
 
-    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+    def get_help_record(self, ctx: Any) -> tuple[str, str] | None:
         from dealopt.interfaces.cli.choices import help_values
 
         template = self.help or ""
@@ -79,12 +81,12 @@ class OneLineGroup(TyperGroup):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
-        except click.exceptions.Exit as exc:
+        except typer.Exit as exc:
             code = exc.exit_code
-        except click.exceptions.Abort:
+        except typer.Abort:
             err.print("aborted")
             code = 130
-        except click.ClickException as exc:  # usage: unknown option, bad number, missing argument…
+        except _USAGE_ERROR as exc:  # usage: unknown option, bad number, missing argument…
             err.print(f"error: {clip(_usage_line(exc))}")
             code = 2
         except KeyboardInterrupt:
@@ -97,11 +99,8 @@ class OneLineGroup(TyperGroup):
         return code
 
 
-def _usage_line(exc: click.ClickException) -> str:
-    message = " ".join(exc.format_message().split())
-    ctx = getattr(exc, "ctx", None)
-    command = ctx.command_path if ctx is not None else "dealopt"
-    return f"{command}: {message}"
+def _usage_line(exc: Any) -> str:
+    return " ".join(exc.format_message().split())
 
 
 def _report(exc: Exception) -> int:

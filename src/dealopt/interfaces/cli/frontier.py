@@ -62,6 +62,8 @@ def frontier(
 
     if top < 1:
         fail(f"--top: {top}; expected a number ≥ 1")
+    if plot is not None and (plot.suffix.lower() != ".png" or plot.is_dir() or not plot.parent.is_dir()):
+        fail(f"--plot: {plot}; expected a .png file in an existing folder")
     deal = compile_model(load(model))
     result = solve(deal, engine, all_packages=all_packages, max_space=max_space, time_limit=time_limit)
     if plot is not None:

@@ -20,8 +20,15 @@ _HISTORY = "a list of offers [{by: buyer|seller, package: {…}}, …]"
 _PATH_CHARS = 4096
 
 
-def _first_problem(exc: ModelError) -> str:
-    return exc.lines()[0] if exc.problems else str(exc)
+def _first_problem(exc: ModelError, expected: str) -> str:
+    """The first problem of a reading error, a syntax error said as "not valid JSON or YAML"."""
+    if not exc.problems:
+        return str(exc)
+    problem = exc.problems[0]
+    if "syntax error" in problem.message:
+        what = problem.message.split("; expected")[0]
+        return f"{exc.source}: not valid JSON or YAML ({what}); expected {expected}"
+    return exc.lines()[0]
 
 
 def _no_flags(data: Any, where: str) -> None:
@@ -48,7 +55,7 @@ def read_package_option(text: str, flag: str = "--package") -> dict[str, Any]:
             source = parse_model_text(text, flag, expected=_PACKAGE)
             where = flag
     except ModelError as exc:
-        raise PackageError(_first_problem(exc).replace("expected valid JSON", f"expected {_PACKAGE}")) from None
+        raise PackageError(_first_problem(exc, _PACKAGE)) from None
     except OSError as exc:  # a name too long for the file system, and such
         raise PackageError(f"{flag}: cannot be read as a file ({exc.strerror}); expected {_PACKAGE}") from None
     if not isinstance(source.data, dict):
@@ -65,7 +72,7 @@ def read_history_option(path: Path) -> list[Any]:
     try:
         data = read_model_data(path, kind="history file", expected=_HISTORY).data
     except ModelError as exc:
-        raise PackageError(_first_problem(exc)) from None
+        raise PackageError(_first_problem(exc, _HISTORY)) from None
     offers = parse_history(data, str(path))
     for n, offer in enumerate(offers):
         _no_flags(offer.package, f"{path}[{n}].package")

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, err, fmt, lit, literal, load, out
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, clip, emit_json, err, fmt, lit, literal, load, out
 
 __all__ = ["register"]
 
@@ -38,7 +38,7 @@ def validate(
             if r["valid"]:
                 out.print(literal(f"ok: {r['file']} ({r['name']})"))
             for line in r["problems"]:
-                err.print(literal(f"error: {line}"))
+                err.print(f"error: {clip(line)}")
     if bad:
         raise typer.Exit(2)
 

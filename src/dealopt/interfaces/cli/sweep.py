@@ -77,7 +77,9 @@ def register(app: typer.Typer) -> None:
         from dealopt.batch.executor import executor
         from dealopt.batch.options import OptionError
         from dealopt.batch.sweep import load_sweep_spec, output_format, parse_vary, sweep
+        from dealopt.options import SweepOptions
 
+        SweepOptions.check(engine=engine)  # every scenario would fail: refuse before the first
         if (spec is None) == (not vary):
             fail("--spec or --vary: give a sweep spec file or one or more --vary NAME=START:STOP:N, not both")
         try:
