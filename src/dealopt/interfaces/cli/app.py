@@ -42,6 +42,10 @@ class _PlainArgument(TyperArgument):
         return name
 
 
+#: What option help may name, filled in from dealopt.options when shown (see choices.help_values).
+_PLACEHOLDERS = ("engines", "solutions", "openings", "agents")
+
+
 class _DerivedHelpOption(TyperOption):
     """An option whose help names choices from :mod:`dealopt.options` (``{engines}`` …), filled in when shown."""
 
@@ -49,7 +53,10 @@ class _DerivedHelpOption(TyperOption):
         from dealopt.interfaces.cli.choices import help_values
 
         template = self.help or ""
-        self.help = template.format_map(help_values())
+        filled = template
+        for name, names in help_values().items():
+            filled = filled.replace("{" + name + "}", names)
+        self.help = filled
         try:
             return super().get_help_record(ctx)
         finally:
@@ -65,7 +72,7 @@ class OneLineGroup(TyperGroup):
             for param in command.params:
                 if type(param) is TyperArgument:
                     param.__class__ = _PlainArgument
-                elif type(param) is TyperOption and "{" in (param.help or ""):
+                elif type(param) is TyperOption and any(f"{{{n}}}" in (param.help or "") for n in _PLACEHOLDERS):
                     param.__class__ = _DerivedHelpOption
 
     def main(  # type: ignore[override]

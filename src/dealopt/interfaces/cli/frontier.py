@@ -94,7 +94,8 @@ def print_frontier(result: FrontierResult, deal: CompiledDeal, all_packages: boo
     w_s, w_b = result.walk_away
     n = len(result.points)
     if result.zopa:
-        verdict = Text.assemble(("ZOPA: yes", "bold green"), f" — {n} efficient package{'s' * (n != 1)}")
+        so_far = " found before the time limit" if result.status == "time_limit" else ""
+        verdict = Text.assemble(("ZOPA: yes", "bold green"), f" — {n} efficient package{'s' * (n != 1)}{so_far}")
     else:
         verdict = Text.assemble(("no deal", "bold red"), ": ", lit(result.no_deal.message if result.no_deal else ""))
     out.print(Text.assemble(lit(result.model, "bold"), ": ", verdict))
@@ -108,7 +109,8 @@ def print_frontier(result: FrontierResult, deal: CompiledDeal, all_packages: boo
         out.print(
             Text.assemble(
                 ("status: time_limit", "bold yellow"),
-                " — the time limit ran out: the frontier found so far (its high-seller end), not all of it",
+                " — the time limit ran out: the frontier found so far (its high-seller end), not all of it; "
+                "the bargaining packages below are those of this part",
             )
         )
     elif result.status not in ("optimal", "infeasible"):
