@@ -94,8 +94,12 @@ class OneLineGroup(TyperGroup):
             err.print("aborted")
             code = 130
         except _USAGE_ERROR as exc:  # usage: unknown option, bad number, missing argument…
-            err.print(f"error: {clip(_usage_line(exc))}")
-            code = 2
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare ``dealopt``: the help, as asked
+                sys.stdout.write(exc.format_message() + "\n")
+                code = 0
+            else:
+                err.print(f"error: {clip(_usage_line(exc))}")
+                code = 2
         except KeyboardInterrupt:
             err.print("aborted")
             code = 130
