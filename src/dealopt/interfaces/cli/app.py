@@ -95,7 +95,7 @@ class OneLineGroup(TyperGroup):
             code = 130
         except _USAGE_ERROR as exc:  # usage: unknown option, bad number, missing argument…
             if type(exc).__name__ == "NoArgsIsHelpError":  # a bare ``dealopt``: the help, as asked
-                sys.stdout.write(exc.format_message() + "\n")
+                sys.stdout.write(_usage_message(exc) + "\n")
                 code = 0
             else:
                 err.print(f"error: {clip(_usage_line(exc))}")
@@ -110,8 +110,13 @@ class OneLineGroup(TyperGroup):
         return code
 
 
-def _usage_line(exc: Any) -> str:
-    return " ".join(exc.format_message().split())
+def _usage_message(exc: Exception) -> str:
+    format_message = getattr(exc, "format_message", None)
+    return str(format_message()) if callable(format_message) else str(exc)
+
+
+def _usage_line(exc: Exception) -> str:
+    return " ".join(_usage_message(exc).split())
 
 
 def _report(exc: Exception) -> int:

@@ -22,7 +22,7 @@ def validate(
     from dealopt.errors import ModelError
     from dealopt.model.loading import load_model
 
-    results = []
+    results: list[dict[str, Any]] = []
     bad = False
     for path in models:
         try:
