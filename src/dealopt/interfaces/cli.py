@@ -492,6 +492,7 @@ def import_genius_cmd(
 
 
 def _register_more() -> None:
+    from dealopt.interfaces import mcp_command
     from dealopt.interfaces.batch_commands import register as register_batch
     from dealopt.interfaces.serve_command import register as register_serve
     from dealopt.interfaces.sweep_commands import register as register_sweeps
@@ -499,6 +500,7 @@ def _register_more() -> None:
     register_sweeps(app)
     register_batch(app)
     register_serve(app)
+    mcp_command.register(app)
 
 
 _register_more()

@@ -52,12 +52,14 @@ def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> 
         items = [tuple(part.split(":", 1)) for part in raw.split(",") if part.strip()]  # type: ignore[misc]
         source = env
         if any(len(i) != 2 for i in items):
-            raise OptionError(env, OptionError.NO_VALUE, "key:role,key:role")
+            raise OptionError(env, OptionError.NO_VALUE, "not key:role pairs; expected key:role,key:role")
     for key, role in items:
         key, role = str(key).strip(), str(role).strip()
         if role not in ROLES:
-            raise OptionError(source, role[:40], "a role, one of " + ", ".join(ROLES))
+            raise OptionError(source, role[:40], "a role: one of " + ", ".join(ROLES))
         if len(key) < 16:
-            raise OptionError(source, OptionError.NO_VALUE, "keys of at least 16 characters (long random keys)")
+            raise OptionError(
+                source, OptionError.NO_VALUE, "a key is shorter than 16 characters; expected long random keys"
+            )
         keys[key] = role
     return keys
