@@ -508,7 +508,13 @@ _register_more()
 
 #: Library parameter names whose flag is not ``--`` + the name with dashes.
 #: The library's parameter names whose flag is not ``--`` + the name with dashes (the one param → flag mapping).
-_FLAGS = {"round": "--round/--deadline", "from_package": "--from", "models_dir": "--models", "state_dir": "--state-dir"}
+_FLAGS = {
+    "round": "--round/--deadline",
+    "from_package": "--from",
+    "models_dir": "--models",
+    "state_dir": "--state-dir",
+    "cors_origins": "--cors-origin",
+}
 
 
 def _flag(param: str) -> str:

@@ -69,6 +69,14 @@ def register(app: typer.Typer) -> None:
         log_level: Annotated[
             str, typer.Option("--log-level", help="debug, info (one line a request), warning, error.")
         ] = "info",
+        cors_origin: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--cors-origin",
+                help="A browser origin allowed to call the API, e.g. https://crm.example.com (repeatable; none by "
+                "default).",
+            ),
+        ] = None,
     ) -> None:
         """Serve the JSON API (/v1/…, OpenAPI at /docs) and the deal-desk page (/).
 
@@ -116,6 +124,7 @@ def register(app: typer.Typer) -> None:
             per_key_solver=per_key_solver,
             space_cache_bytes=space_cache_mb * 2**20,
             body_timeout=body_timeout,
+            cors_origins=tuple(cors_origin or ()),
         )
         if not settings.keys:
             raise DealoptError("no API keys: give --keys FILE (YAML key: role) or set DEALOPT_API_KEYS=key:role,…")

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -174,6 +175,16 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         max_body=settings.max_body_bytes,
         body_timeout=settings.body_timeout,
     )
+
+    if settings.cors_origins:  # outermost: a browser's preflight is answered before the Gate asks for a key
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
 
     def answer(request: Request, kind: str, doc: Any) -> JSONResponse:
         """The answer as the caller's role may see it, with the model version it was computed on."""
@@ -366,4 +377,5 @@ def app_from_environment() -> FastAPI:
     keys = load_keys(raw.pop("keys"))
     raw["models_dir"] = Path(raw["models_dir"])
     raw["state_dir"] = Path(raw["state_dir"]) if raw.get("state_dir") else None
+    raw["cors_origins"] = tuple(raw.get("cors_origins") or ())
     return create_app(ServiceSettings(keys=keys, **raw))
