@@ -385,7 +385,7 @@ def test_serve_refuses_bad_keys_in_one_line(tmp_path: Path) -> None:
     )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
-        "error: no API keys: give --keys FILE (YAML key: role) or set DEALOPT_API_KEYS=key:role,…"
+        "error: --keys: no API keys; expected a YAML file key: role or DEALOPT_API_KEYS"
     ]
 
 

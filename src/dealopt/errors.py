@@ -17,7 +17,8 @@
         ├── Timeout              the service's time budget ran out
         └── TooMany              a key has as many requests in progress as it may
 
-Every message is one line; the CLI prints it and exits 2, the service answers 4xx.
+Every message is one line (a :class:`ModelError` has one line per :class:`Problem` found); the CLI prints it
+and exits 2, the service answers 4xx.
 Library messages never name a command-line flag: an :class:`OptionError` names the
 parameter as the library calls it, and each edge maps it (the CLI to its flag, the
 service to its body field) with :meth:`OptionError.shown_as`.
