@@ -1,7 +1,7 @@
 """Every ``dealopt`` command in the README runs, in process, on the files the repository ships (issue 12, point 3).
 
 The commands are read from the README's bash blocks, so the README cannot name a file or a flag that does not
-exist. ``serve`` and runs on a Dask cluster (``--workers``, ``--scheduler``) are parsed and checked up to the
+exist. ``serve``, ``mcp`` and runs on a Dask cluster (``--workers``, ``--scheduler``) are parsed and checked up to the
 point where they would start the server or the cluster.
 """
 
@@ -20,7 +20,7 @@ from dealopt.interfaces.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Commands that would start something long-lived: checked with that last step replaced.
-STUBBED = ("serve", "--workers", "--scheduler")
+STUBBED = ("serve", "mcp", "--workers", "--scheduler")
 
 
 def readme_commands() -> list[str]:
@@ -85,3 +85,9 @@ def _stub(monkeypatch: pytest.MonkeyPatch, calls: list[Any]) -> None:
 
     monkeypatch.setattr(pricing, "price_variants_file", price_variants_file)
     monkeypatch.setattr(server, "serve", lambda *a, **k: calls.append((a, k)))
+    import dealopt.service.mcp_server as mcp_server
+
+    def create_mcp_server(*args: Any, **kwargs: Any) -> Any:
+        return SimpleNamespace(run=lambda *a, **k: calls.append((a, k)))
+
+    monkeypatch.setattr(mcp_server, "create_mcp_server", create_mcp_server)

@@ -17,7 +17,8 @@
         ├── Timeout              the service's time budget ran out
         └── TooMany              a key has as many requests in progress as it may
 
-Every message is one line; the CLI prints it and exits 2, the service answers 4xx.
+Every message is one line (a :class:`ModelError` has one line per :class:`Problem` found); the CLI prints it
+and exits 2, the service answers 4xx.
 Library messages never name a command-line flag: an :class:`OptionError` names the
 parameter as the library calls it, and each edge maps it (the CLI to its flag, the
 service to its body field) with :meth:`OptionError.shown_as`.
@@ -121,7 +122,7 @@ class PackageError(DealoptError):
 
 def _shown(value: object) -> str:
     shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "…"
+    return shown if len(shown) <= 200 else shown[:197] + "…"
 
 
 class OptionError(DealoptError):
@@ -129,15 +130,29 @@ class OptionError(DealoptError):
 
     One message template: ``PARAM: VALUE; expected EXPECTED`` (``PARAM: EXPECTED`` when ``value`` is
     :data:`OptionError.NO_VALUE`, for a problem that is not one value's, such as two options given together).
+    The batch functions give a whole sentence instead (``OptionError("out", "x.txt: unknown extension …;
+    expected .parquet or .csv")``): ``PARAM: DETAIL``.
     """
 
     NO_VALUE: object = object()
 
-    def __init__(self, param: str, value: object, expected: str) -> None:
+    def __init__(self, param: str, value: object, expected: str | None = None) -> None:
         self.param = param
+        if expected is None:
+            value, expected = OptionError.NO_VALUE, str(value)
         self.value = value
         self.expected = expected
         super().__init__(self.shown_as({}))
+
+    @property
+    def argument(self) -> str:
+        """The parameter's name (as the batch functions call it)."""
+        return self.param
+
+    @property
+    def detail(self) -> str:
+        """The message without the parameter's name."""
+        return self.shown_as({self.param: ""})[2:]
 
     def shown_as(self, names: Mapping[str, str]) -> str:
         """The message with the parameter named as in ``names`` (a CLI flag, a body field); unchanged if absent."""
@@ -147,6 +162,8 @@ class OptionError(DealoptError):
         return f"{name}: {_shown(self.value)}; expected {self.expected}"
 
     def __reduce__(self) -> tuple[object, ...]:  # picklable across solver processes and Dask workers
+        if self.value is OptionError.NO_VALUE:
+            return (type(self), (self.param, self.expected))
         return (type(self), (self.param, self.value, self.expected))
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "TopCounters",
     "TopTrades",
     "TradesOptions",
+    "as_option_error",
     "bounds",
     "choices",
 ]
@@ -69,10 +70,14 @@ Package = Annotated[
     Field(min_length=1, max_length=200, examples=[{"price": 95, "term": "24 months"}]),
 ]
 #: How many trades to list.
-TopTrades = Annotated[int, Field(ge=1, le=100, description="How many trades to list, best first.")]
+TopTrades = Annotated[int, Field(ge=1, le=100, description="How many trades to list, best first.", examples=[10])]
 #: How many counter-offers to list.
-TopCounters = Annotated[int, Field(ge=1, le=20, description="How many counter-offers to list, best first.")]
-_Engine = Annotated[EngineName, Field(description="The frontier engine; auto picks the fastest exact one.")]
+TopCounters = Annotated[
+    int, Field(ge=1, le=20, description="How many counter-offers to list, best first.", examples=[3])
+]
+_Engine = Annotated[
+    EngineName, Field(description="The frontier engine; auto picks the fastest exact one.", examples=["auto"])
+]
 
 _O = TypeVar("_O", bound="Options")
 
@@ -92,6 +97,13 @@ class Options(BaseModel):
             return cls.model_validate(values)
         except ValidationError as exc:
             raise _option_error(cls, exc) from None
+
+
+def as_option_error(exc: ValidationError) -> OptionError:
+    """The first error of a validation of arguments (a tool's, a function's) as one-line :class:`OptionError`."""
+    error = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in error.get("loc", ())]
+    return OptionError(".".join(loc) or "arguments", error.get("input", OptionError.NO_VALUE), _expected(error))
 
 
 def _option_error(cls: type[Options], exc: ValidationError) -> OptionError:
@@ -148,11 +160,17 @@ class FrontierOptions(Options):
     """Options of :func:`dealopt.frontier` (``dealopt frontier``)."""
 
     engine: _Engine = "auto"
-    all_packages: bool = Field(False, description="List every package reaching each point, not one.")
-    max_space: int = Field(200_000_000, ge=1, description="enumerate: the largest outcome space it lists.")
-    max_packages_per_point: int = Field(1000, ge=1, description="With all_packages: the most packages per point.")
+    all_packages: bool = Field(False, description="List every package reaching each point, not one.", examples=[False])
+    max_space: int = Field(
+        200_000_000, ge=1, description="enumerate: the largest outcome space it lists.", examples=[5_000_000]
+    )
+    max_packages_per_point: int = Field(
+        1000, ge=1, description="With all_packages: the most packages per point.", examples=[10]
+    )
     time_limit: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
-        None, description="Seconds for the engine; past it, the frontier found so far (status time_limit)."
+        None,
+        description="Seconds for the engine; past it, the frontier found so far (status time_limit).",
+        examples=[2.0],
     )
 
 
@@ -160,7 +178,7 @@ class TradesOptions(Options):
     """Options of :func:`dealopt.trades` (``dealopt trades``), besides the package to start from."""
 
     max_issues: Annotated[int, Field(ge=1, le=64)] | None = Field(
-        None, description="The most issues one trade changes (default: the model's policy, else 2)."
+        None, description="The most issues one trade changes (default: the model's policy, else 2).", examples=[2]
     )
     top: TopTrades | None = 10
 
@@ -189,14 +207,18 @@ class CounterOptions(Options):
         validate_default=True,
     )
     exponent: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = Field(
-        0.2, description="Concession exponent: < 1 Boulware (firm), 1 linear, > 1 Conceder."
+        0.2, description="Concession exponent: < 1 Boulware (firm), 1 linear, > 1 Conceder.", examples=[0.2]
     )
     top: TopCounters = 3
     opening: Opening | None = Field(
-        None, description="Where concession starts: best (our best allowed package) or zopa (default with profiles)."
+        None,
+        description="Where concession starts: best (our best allowed package) or zopa (default with profiles).",
+        examples=["best"],
     )
     learn: bool = Field(
-        True, description="Without buyer profiles, let a utility learned from the buyer's offers compete."
+        True,
+        description="Without buyer profiles, let a utility learned from the buyer's offers compete.",
+        examples=[True],
     )
 
     @field_validator("round")

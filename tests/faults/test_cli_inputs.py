@@ -318,6 +318,14 @@ def _cases() -> dict[str, Case]:
         "--keys",
         str(ROOT / "examples" / "keys.yaml"),
     ]
+    keys = str(ROOT / "examples" / "keys.yaml")
+    for kind in model_kinds:
+        cases[f"mcp-keys-{kind}"] = lambda f, t, k=kind: ["mcp", "--http", "--keys", str(f[k])]
+    cases["mcp-stdio-without-key"] = lambda f, t: ["mcp", "--keys", keys]
+    cases["mcp-port-0"] = lambda f, t: ["mcp", "--http", "--port", "0", "--keys", keys]
+    cases["mcp-port-big"] = lambda f, t: ["mcp", "--http", "--port", BIG, "--keys", keys]
+    cases["mcp-max-space-0"] = lambda f, t: ["mcp", "--http", "--max-space", "0", "--keys", keys]
+    cases["mcp-models-missing"] = lambda f, t: ["mcp", "--http", "--models", str(t / "none"), "--keys", keys]
     cases["genius-one-bad"] = lambda f, t: [
         "import-genius",
         str(GENIUS / "laptop_domain.xml"),
@@ -335,7 +343,7 @@ CASES = _cases()
 #: Every command gets bad input (checked by test_every_command_is_in_the_corpus).
 COMMANDS = {
     "validate", "show", "evaluate", "schema", "frontier", "trades", "counter", "simulate", "sweep", "plot",
-    "price-variants", "serve", "import-genius",
+    "price-variants", "serve", "import-genius", "mcp",
 }  # fmt: skip
 
 
@@ -368,7 +376,7 @@ def _stub_files() -> dict[str, Path]:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_is_one_line_and_exit_2(name: str, bad_files: dict[str, Path], tmp_path: Path) -> None:
     argv = CASES[name](bad_files, tmp_path)
-    res = CliRunner().invoke(app, argv)
+    res = CliRunner().invoke(app, argv, env={"DEALOPT_API_KEY": None})  # type: ignore[dict-item]
     lines = res.stderr.splitlines()
     assert res.exit_code == 2, (res.exit_code, res.stderr[:500], res.stdout[:300])
     assert len(lines) == 1, res.stderr[:2000]

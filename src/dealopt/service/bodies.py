@@ -46,7 +46,9 @@ class TradesBody(TradesOptions):
     model_config = ConfigDict(json_schema_extra={"examples": [{"from": "nash", "max_issues": 2, "top": 5}]})
 
     from_: Union[Package, SolutionName] = Field(
-        alias="from", description="Where trades start: a complete package, or nash, kalai_smorodinsky, max_joint …"
+        alias="from",
+        description="Where trades start: a complete package, or nash, kalai_smorodinsky, max_joint …",
+        examples=["nash"],
     )
     top: TopTrades = 10
 
@@ -54,7 +56,7 @@ class TradesBody(TradesOptions):
 class OfferBody(Options):
     """One offer of the history."""
 
-    by: Literal["buyer", "seller"] = Field(description="Who made the offer.")
+    by: Literal["buyer", "seller"] = Field(description="Who made the offer.", examples=["buyer"])
     package: Package = Field(description="The offer: a level (or a number between steps) per stated issue.")
 
 
@@ -73,8 +75,17 @@ class CounterBody(CounterOptions):
         }
     )
 
-    history: Annotated[list[OfferBody], Field(max_length=500, description="The offers so far, oldest first.")]
-    include_frontier: bool = Field(False, description="Add the frontier's points (for the roles that see them).")
+    history: Annotated[
+        list[OfferBody],
+        Field(
+            max_length=500,
+            description="The offers so far, oldest first.",
+            examples=[[{"by": "buyer", "package": {"price": 80, "term": "12 months"}}]],
+        ),
+    ]
+    include_frontier: bool = Field(
+        False, description="Add the frontier's points (for the roles that see them).", examples=[False]
+    )
 
 
 def offers(body: CounterBody) -> list[Any]:

@@ -28,9 +28,9 @@ def _deal(src: ModelSource) -> CompiledDeal:
 
 def frontier_document(src: ModelSource, options: dict[str, Any]) -> dict[str, Any]:
     """``dealopt frontier --json`` of the model, with the options of :class:`dealopt.options.FrontierOptions`."""
-    from dealopt.negotiation.frontier import frontier
+    from dealopt.service.answers import frontier_document as document
 
-    return frontier(_deal(src), **options).to_dict(options.get("all_packages", False))
+    return document(_deal(src), options)
 
 
 def frontier_summary(src: ModelSource) -> dict[str, Any]:

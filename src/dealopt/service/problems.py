@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 __all__ = [
     "FieldProblem",
@@ -21,15 +21,17 @@ __all__ = [
 class FieldProblem(BaseModel):
     """One invalid field of a request."""
 
-    field: str
-    message: str
+    field: str = Field(description="The field, dotted (history.0.package.price).", examples=["progress"])
+    message: str = Field(description="What is wrong with it.", examples=["expected a number in [0, 1]"])
 
 
 class Problem(BaseModel):
     """Every error answer: one line saying what is wrong (and, for invalid input, each field)."""
 
-    detail: str
-    errors: list[FieldProblem] | None = None
+    detail: str = Field(
+        description="What is wrong, in one line.", examples=["progress: 1.5; expected a number in [0, 1]"]
+    )
+    errors: list[FieldProblem] | None = Field(None, description="Each invalid field of the request (invalid input).")
 
 
 MAX_DETAIL = 300  # characters of a message; input quoted in it is cut to fit

@@ -20,6 +20,7 @@ from dealopt.batch.sweep.spec import SweepSpec, load_sweep_spec, scenario_table,
 from dealopt.batch.sweep.targets import Target, model_data, resolve_targets
 from dealopt.model.loading import load_model
 from dealopt.model.schema import DealModel
+from dealopt.options import SweepOptions
 
 __all__ = ["SweepResult", "output_format", "sweep"]
 
@@ -118,6 +119,7 @@ def sweep(
     them, and ``out`` (written at the end when given), is checked before the first scenario.
     """
     t0 = time.perf_counter()
+    SweepOptions.check(engine=engine, chunk_size=chunk_size, quiet=quiet)
     plan = _spec(spec)
     if out is not None:
         output_format(out)

@@ -22,7 +22,13 @@ __all__ = ["FLAGS", "OneLineGroup", "app", "flag_for", "main", "shown"]
 _USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 #: Library parameter names whose flag is not ``--`` + the name with dashes.
-FLAGS = {"round": "--round/--deadline", "from_package": "--from", "models_dir": "--models", "state_dir": "--state-dir"}
+FLAGS = {
+    "round": "--round/--deadline",
+    "from_package": "--from",
+    "models_dir": "--models",
+    "state_dir": "--state-dir",
+    "cors_origins": "--cors-origin",
+}
 
 
 def flag_for(param: str) -> str:
@@ -183,6 +189,7 @@ from dealopt.interfaces.cli import (  # noqa: E402
     counter,
     frontier,
     genius,
+    mcp,
     model_commands,
     serve,
     simulate,
@@ -199,6 +206,7 @@ sweep.register(app)  # sweep, plot
 batch.register(app)  # price-variants
 serve.register(app)  # serve
 genius.register(app)  # import-genius
+mcp.register(app)  # mcp
 
 
 def main() -> None:
