@@ -13,7 +13,7 @@ from dealopt.interfaces.cli import app
 
 
 def run_cli(
-    *args: str | Path, env: dict[str, str] | None = None, cwd: str | Path | None = None
+    *args: str | Path, env: dict[str, str | None] | None = None, cwd: str | Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """``dealopt ARGS…`` in process: exit code, stdout and stderr kept apart, as from a subprocess."""
     argv = [str(a) for a in args]

@@ -200,12 +200,13 @@ def test_cli_bad_input_is_one_line_and_exit_2(
 
 def test_through_the_dealopt_entry_point(tmp_path: Path) -> None:
     """``dealopt price-variants`` as the console script runs it."""
-    exe = Path(sys.executable).with_name("dealopt")
-    run = [str(exe), "price-variants", str(MODELS / "quotes-example.csv"), "--models", str(MODELS)]
-    ok = subprocess.run([*run, "-o", str(tmp_path / "o.csv"), "--quiet"], capture_output=True, text=True, timeout=60)
+    from cli_runner import run_cli
+
+    run = ["price-variants", str(MODELS / "quotes-example.csv"), "--models", str(MODELS)]
+    ok = run_cli(*run, "-o", str(tmp_path / "o.csv"), "--quiet")
     assert ok.returncode == 0, ok.stderr
     assert ok.stderr.startswith("14 rows, 1 error, ") and len(ok.stderr.splitlines()) == 1
-    bad = subprocess.run([*run, "-o", str(tmp_path / "o.xlsx")], capture_output=True, text=True, timeout=60)
+    bad = run_cli(*run, "-o", str(tmp_path / "o.xlsx"))
     assert bad.returncode == 2 and bad.stderr.startswith("error: -o: ") and len(bad.stderr.splitlines()) == 1
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import socket
 import subprocess
@@ -181,15 +180,11 @@ def test_every_endpoint_answers_the_cli_document(client: TestClient, tmp_path: P
             *("--proposal-only", "--json"),
         ],
     }
-    procs = {
-        k: subprocess.Popen([str(DEALOPT), *map(str, v)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for k, v in commands.items()
-    }
     cli = {}
-    for k, p in procs.items():
-        stdout, stderr = p.communicate(timeout=120)
-        assert p.returncode == 0, (k, stderr)
-        cli[k] = json.loads(stdout)
+    for k, v in commands.items():
+        done = in_process(*v)
+        assert done.returncode == 0, (k, done.stderr)
+        cli[k] = json.loads(done.stdout)
 
     url = "/v1/models/saas-renewal"
 
@@ -380,10 +375,7 @@ def test_serve_refuses_bad_keys_in_one_line(tmp_path: Path) -> None:
     run = run_cli("serve", "--models", MODELS, "--keys", path, "--port", "1")
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [f"error: --keys: {str(path)!r}; expected a YAML mapping key: role"]
-    env = {k: v for k, v in os.environ.items() if k != "DEALOPT_API_KEYS"}
-    run = subprocess.run(
-        [str(DEALOPT), "serve", "--models", str(MODELS), "--port", "1"], capture_output=True, text=True, env=env
-    )
+    run = in_process("serve", "--models", MODELS, "--port", "1", env={"DEALOPT_API_KEYS": None})
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
         "error: --keys: no API keys; expected a YAML file key: role or DEALOPT_API_KEYS"
