@@ -12,13 +12,14 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
     from dealopt.model.schema import DealModel
 
 __all__ = [
@@ -36,9 +37,34 @@ __all__ = [
     "size_to_terminal",
 ]
 
+
+class _LazyConsole:
+    """A Rich console made when first used: Rich is not imported by a command that prints nothing with it."""
+
+    def __init__(self, **settings: Any) -> None:
+        object.__setattr__(self, "_settings", settings)
+        object.__setattr__(self, "_console", None)
+
+    def _get(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            object.__setattr__(self, "_console", Console(**self._settings))
+        return cast("Console", self._console)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "width" and self._console is None:
+            self._settings["width"] = value
+        else:
+            setattr(self._get(), name, value)
+
+
 #: Sized to the terminal (see :func:`size_to_terminal`); when piped, to $COLUMNS or 200 columns.
-out = Console(highlight=False, markup=False, emoji=False, width=200)
-err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+out: Console = _LazyConsole(highlight=False, markup=False, emoji=False, width=200)  # type: ignore[assignment]
+err: Console = _LazyConsole(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)  # type: ignore[assignment]
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 ModelArg = Annotated[
@@ -69,6 +95,8 @@ def literal(text: object) -> str:
 
 def lit(text: object, style: str = "") -> Text:
     """Model text as a Rich ``Text``: literal (no markup, control characters escaped)."""
+    from rich.text import Text
+
     return Text(literal(text), style=style)
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, literal, load, out
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from dealopt.model.compiled import CompiledDeal
     from dealopt.negotiation.counter import Recommendation
 
@@ -102,6 +103,8 @@ def _package(pkg: dict[str, Any]) -> Text:
 
 def print_recommendation(deal: CompiledDeal, rec: Recommendation) -> None:
     """The recommendation as a rep reads it: the action and why, then each counter with its sentence first."""
+    from rich.text import Text
+
     norm = deal.normalized
     action = rec.recommendation.value
     colour = {"accept": "green", "counter": "yellow", "walk_away": "red"}[action]

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.text import Text
 
 from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fail, fmt, lit, literal, load, out
 
@@ -88,6 +87,8 @@ def _units(deal: CompiledDeal) -> tuple[str, dict[str, str]]:
 
 def print_frontier(result: FrontierResult, deal: CompiledDeal, all_packages: bool, top: int | None) -> None:
     """Verdict, bargaining packages, then the frontier (``top`` evenly spread points, or all of them)."""
+    from rich.text import Text
+
     from dealopt.interfaces.cli.tables import PackageRow, package_table
 
     norm = deal.normalized

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from dealopt.interfaces.cli.console import JsonOpt, ModelArg, clip, emit_json, err, fmt, lit, literal, load, out
 
@@ -57,6 +55,9 @@ def _levels_text(entry: dict[str, Any]) -> str:
 
 def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     """Show a model's issues, levels, outcome-space size and walk-aways."""
+    from rich.table import Table
+    from rich.text import Text
+
     from dealopt.model.compiled import compile_model
     from dealopt.negotiation.documents import describe_model
 
@@ -111,6 +112,8 @@ def evaluate(
     as_json: JsonOpt = False,
 ) -> None:
     """Both utilities, joint value, feasibility and acceptability of one package."""
+    from rich.table import Table
+
     from dealopt.interfaces.cli.inputs import read_package_option
     from dealopt.model.compiled import compile_model
     from dealopt.negotiation.documents import evaluation_document

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, load, out
 
@@ -31,6 +29,9 @@ def trades(
     as_json: JsonOpt = False,
 ) -> None:
     """Trades from a package: "if we do this, can you do that", ranked by joint value gained."""
+    from rich.table import Table
+    from rich.text import Text
+
     from dealopt.interfaces.cli.inputs import read_package_option
     from dealopt.model.compiled import compile_model
     from dealopt.negotiation.api import trades as find
