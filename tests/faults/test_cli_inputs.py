@@ -385,3 +385,22 @@ def test_bad_input_is_one_line_and_exit_2(name: str, bad_files: dict[str, Path],
     assert len(lines[0]) <= LONGEST, f"echoed input not cut: {len(lines[0])} characters"
     assert "\x1b" not in res.stderr and "\x07" not in res.stderr
     assert not (tmp_path / "o.csv").exists() and not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["counter", MODEL, "--history", "missing-history.yaml"], "expected the path of a history file"),
+        (["evaluate", MODEL, "--package", "missing-package.json"], "neither a package nor a file"),
+        (["trades", MODEL, "--from", "missing-offer.yaml"], "neither a package nor a file"),
+        (["sweep", MODEL, "--spec", "missing-spec.yaml", "-o", "s.csv"], "expected the path of a sweep spec file"),
+        (["plot", "missing.parquet", "--x", "a", "--y", "b", "-o", "p.png"], "expected a sweep's output"),
+        (["import-genius", "missing.xml", "missing.xml", "missing.xml"], "expected a GENIUS XML file"),
+        (["frontier", "missing-model.yaml"], "expected the path of a model file"),
+    ],
+)
+def test_a_missing_file_names_what_was_expected(argv: list[str], expected: str, tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, [a if a != "s.csv" else str(tmp_path / a) for a in argv])
+    assert res.exit_code == 2 and len(res.stderr.splitlines()) == 1 and expected in res.stderr, res.stderr
+    if argv[0] != "frontier":
+        assert "model file" not in res.stderr

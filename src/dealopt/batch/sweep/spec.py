@@ -162,7 +162,7 @@ def _spec_error(exc: ValidationError, source: str) -> ModelError:
 
 def load_sweep_spec(path: str | Path) -> SweepSpec:
     """Read and check a sweep spec file."""
-    src = read_model_data(path)
+    src = read_model_data(path, kind="sweep spec file", expected="a sweep spec mapping (vary: …, n: …, seed: …)")
     return spec_from_data(src.data, str(path))
 
 

@@ -58,6 +58,11 @@ def read_package_option(text: str, flag: str = "--package") -> dict[str, Any]:
         raise PackageError(_first_problem(exc, _PACKAGE)) from None
     except OSError as exc:  # a name too long for the file system, and such
         raise PackageError(f"{flag}: cannot be read as a file ({exc.strerror}); expected {_PACKAGE}") from None
+    if isinstance(source.data, str) and where == flag:  # a word: most likely a file name that is not there
+        raise PackageError(
+            f"{flag}: {text[:80]!r} is neither a package nor a file; expected JSON such as "
+            '{"price": 95, …} or the path of a YAML/JSON file holding one'
+        )
     if not isinstance(source.data, dict):
         raise PackageError(f"{where}: a {type(source.data).__name__}; expected {_PACKAGE}")
     _no_flags(source.data, where)
