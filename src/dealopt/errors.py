@@ -89,4 +89,12 @@ class SolveError(DealoptError):
 
 
 class LimitError(DealoptError):
-    """A configured limit (outcome-space size, time, memory) stops the computation."""
+    """A configured limit (outcome-space size, time, memory) stops the computation.
+
+    ``limit`` names the limit (as the library calls it) and ``value`` is what exceeded it, when known.
+    """
+
+    def __init__(self, message: str, limit: str | None = None, value: object = None) -> None:
+        self.limit = limit
+        self.value = value
+        super().__init__(message)

@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from dealopt.batch.options import OptionError
-from dealopt.errors import DealoptError
+from dealopt.errors import DealoptError, LimitError
 from dealopt.interfaces.console import ModelArg, err, fail, load
 
 __all__ = ["FLAGS", "read_table", "register"]
@@ -26,6 +26,7 @@ FLAGS = {
     "y": "--y",
     "hue": "--hue",
     "heat": "--heat",
+    "max_scenarios": "--max-scenarios",
 }
 
 
@@ -67,10 +68,14 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--scheduler", help="Run on the Dask cluster at tcp://HOST:PORT.")
         ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+        max_scenarios: Annotated[
+            int, typer.Option("--max-scenarios", help="Refuse a sweep of more scenarios (grids × draws).")
+        ] = 1_000_000,
     ) -> None:
         """Solve the model under many scenarios (grids or seeded random draws); one row per scenario."""
         from dealopt.batch.executor import executor
         from dealopt.batch.sweep import load_sweep_spec, output_format, parse_vary, sweep
+        from dealopt.batch.sweep.spec import check_size
 
         if (spec is None) == (not vary):
             fail("--spec or --vary: give a sweep spec file or one or more --vary NAME=START:STOP:N, not both")
@@ -79,11 +84,17 @@ def register(app: typer.Typer) -> None:
             plan = load_sweep_spec(spec) if spec is not None else parse_vary(list(vary or []), list(normalize or []))
             if spec is not None and normalize:
                 fail("--normalize: goes with --vary; in a spec file write normalize: true under the name")
+            check_size(plan, max_scenarios)
             base = load(model)
             with executor(workers, scheduler) as ex:
-                result = sweep(base, plan, engine=engine, executor=ex, out=output, quiet=quiet)
+                result = sweep(
+                    base, plan, engine=engine, executor=ex, out=output, quiet=quiet, max_scenarios=max_scenarios
+                )
         except OptionError as exc:
             fail(exc.shown_as(FLAGS))
+            return
+        except LimitError as exc:
+            fail(f"{exc} (raise the limit with --max-scenarios)")
             return
         err.print(result.summary().line("scenario") + f" → {output}", markup=False)
 
