@@ -28,6 +28,7 @@ FLAGS = {
     "scheduler": "--scheduler",
     "workers/scheduler": "--workers and --scheduler",
     "chunk_rows": "--chunk-rows",
+    "resume": "--resume",
 }
 
 
@@ -62,6 +63,9 @@ def price_variants_cmd(
         int, typer.Option("--chunk-rows", help="Rows per chunk (memory and task size).")
     ] = DEFAULT_CHUNK_ROWS,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run into a directory: keep its verified parts.")
+    ] = False,
 ) -> None:
     """Price quote variants as trades from the base quote: break-evens, floor, suggested price, approval."""
     try:
@@ -73,6 +77,7 @@ def price_variants_cmd(
             scheduler=scheduler,
             quiet=quiet,
             chunk_rows=chunk_rows,
+            resume=resume,
         )
     except OptionError as exc:
         fail(exc.shown_as(FLAGS))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -22,7 +23,7 @@ from dealopt.batch.options import OptionError
 from dealopt.batch.pricing.frame import FLOAT_COLUMNS, OUTPUT_COLUMNS, OUTPUT_FIELDS
 from dealopt.errors import DealoptError
 
-__all__ = ["PARQUET", "Quotes", "Task", "Writer", "output_kind", "read_task"]
+__all__ = ["PARQUET", "Quotes", "Task", "Writer", "output_kind", "read_task", "run_key"]
 
 PARQUET = (".parquet", ".pq", ".parq")
 #: Decimals kept in CSV output: money to the cent, shares to 0.01 %, probabilities to 0.0001.
@@ -60,6 +61,7 @@ class Quotes:
             self._parquet(path)
         elif path.suffix.lower() == ".csv":
             table = _read_csv(path)
+            _unique_columns(path, table.column_names)
             table = table.drop_columns([c for c in table.column_names if c in OUTPUT_COLUMNS])
             self.rows = table.num_rows
             self.schema = pa.schema(list(table.schema) + OUTPUT_FIELDS)
@@ -87,6 +89,7 @@ class Quotes:
             raise _quotes_error(
                 path, f"not a readable Parquet file ({str(exc).splitlines()[0]}); expected Parquet"
             ) from None
+        _unique_columns(path, schema.names)
         keep = [f for f in schema if f.name not in OUTPUT_COLUMNS and not f.name.startswith("__index_level_")]
         self.schema = pa.schema(keep + OUTPUT_FIELDS)
         offset = 0
@@ -171,8 +174,14 @@ def _read_csv(path: Path) -> pa.Table:
 def output_kind(out: str, quotes: Path | None) -> str:
     """``csv``, ``parquet`` or ``parts`` (a directory of part files), checked before anything runs."""
     path = Path(out).expanduser()
-    if quotes is not None and path.exists() and path.resolve() == quotes.resolve():
-        raise OptionError("out", f"{out} is the input; expected another path")
+    if quotes is not None:
+        where, source = path.resolve(), quotes.resolve()
+        if where == source:
+            raise OptionError("out", f"{out} is the input; expected another path")
+        if where in source.parents:
+            raise OptionError("out", f"{out} holds the input {quotes}; expected an output outside the input")
+        if source in where.parents:
+            raise OptionError("out", f"{out} is inside the input {quotes}; expected an output outside the input")
     if path.is_dir() or out.endswith(("/", "\\")):
         if path.exists() and not path.is_dir():
             raise OptionError("out", f"{out} is a file; expected a directory for Parquet part files")
@@ -187,6 +196,35 @@ def output_kind(out: str, quotes: Path | None) -> str:
     if not path.parent.is_dir():
         raise OptionError("out", f"{out}: the directory {path.parent} does not exist; expected an existing directory")
     return "csv" if suffix == ".csv" else "parquet"
+
+
+def run_key(quotes: Path, models_dir: Path, chunk_rows: int) -> dict[str, Any]:
+    """What makes a run's parts reusable by another: the input files, the model files and the chunking."""
+
+    def stats(root: Path, files: list[Path]) -> list[list[Any]]:
+        out = []
+        for f in sorted(files):
+            st = f.stat()
+            out.append([str(f.relative_to(root)) if f != root else f.name, st.st_size, st.st_mtime_ns])
+        return out
+
+    inputs = [f for f in quotes.rglob("*") if f.is_file()] if quotes.is_dir() else [quotes]
+    models = [f for f in models_dir.iterdir() if f.is_file()]
+    return {
+        "quotes": str(quotes.resolve()),
+        "inputs": stats(quotes, inputs),
+        "models": stats(models_dir, models),
+        "chunk_rows": chunk_rows,
+    }
+
+
+def _unique_columns(path: Path, names: list[str]) -> None:
+    """Refuse a table whose header names a column twice (a row could not say which cell it means)."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise _quotes_error(path, f"the column {name!r} appears more than once; expected each column name once")
+        seen.add(name)
 
 
 def for_csv(table: pa.Table) -> pa.Table:

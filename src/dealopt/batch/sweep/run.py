@@ -13,6 +13,7 @@ import pandas as pd
 
 from dealopt.batch.executor import BatchSummary, Executor, Progress
 from dealopt.batch.options import OptionError
+from dealopt.batch.output import atomic_file
 from dealopt.batch.paths import PathError
 from dealopt.batch.sweep.fast import kind_of_sweep
 from dealopt.batch.sweep.rows import Job, columns, solve_chunk
@@ -83,13 +84,14 @@ class SweepResult:
         return frame
 
     def write(self, path: str | Path) -> None:
-        """Write Parquet or CSV by extension (Parquet keeps the dtypes and :meth:`meta`)."""
+        """Write Parquet or CSV by extension (Parquet keeps the dtypes and :meth:`meta`), renamed into place when complete."""
         fmt = output_format(path)
         try:
-            if fmt == "parquet":
-                self.to_frame().to_parquet(path, index=False)
-            else:
-                self.frame.to_csv(path, index=False)
+            with atomic_file(Path(path).expanduser()) as tmp:
+                if fmt == "parquet":
+                    self.to_frame().to_parquet(tmp, index=False)
+                else:
+                    self.frame.to_csv(tmp, index=False)
         except OSError as exc:
             raise OptionError("out", f"{path}: cannot write ({exc.strerror or exc})") from None
 
