@@ -29,6 +29,7 @@ FLAGS = {
     "workers/scheduler": "--workers and --scheduler",
     "chunk_rows": "--chunk-rows",
     "resume": "--resume",
+    "allow_model_paths": "--allow-model-paths",
 }
 
 
@@ -66,6 +67,12 @@ def price_variants_cmd(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted run into a directory: keep its verified parts.")
     ] = False,
+    allow_model_paths: Annotated[
+        bool,
+        typer.Option(
+            "--allow-model-paths", help="Also read model column cells that are paths (not only names in --models)."
+        ),
+    ] = False,
 ) -> None:
     """Price quote variants as trades from the base quote: break-evens, floor, suggested price, approval."""
     try:
@@ -78,6 +85,7 @@ def price_variants_cmd(
             quiet=quiet,
             chunk_rows=chunk_rows,
             resume=resume,
+            allow_model_paths=allow_model_paths,
         )
     except OptionError as exc:
         fail(exc.shown_as(FLAGS))

@@ -41,11 +41,15 @@ class _FrameTask:
     frame: pd.DataFrame
     first_row: int
     models_dir: str
-    cwd: str
+    cwd: str | None
+
+
+def _opt(path: str | None) -> Path | None:
+    return None if path is None else Path(path)
 
 
 def _run_frame_task(task: _FrameTask) -> Outputs:
-    out = price_frame(task.frame, Path(task.models_dir), Path(task.cwd), task.first_row)
+    out = price_frame(task.frame, Path(task.models_dir), _opt(task.cwd), task.first_row)
     out.arrow, out.codes = {}, None  # the input is the caller's: do not send it back
     return out
 
@@ -57,6 +61,7 @@ def price_variants(
     workers: int | None = None,
     scheduler: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    allow_model_paths: bool = False,
 ) -> PricedVariants:
     """Price every (quote, variant) row of ``quotes``; the columns are defined in :mod:`dealopt.batch.pricing`.
 
@@ -67,7 +72,10 @@ def price_variants(
         ``variant.ISSUE`` for the issues the variant changes (missing or empty = unchanged).
     models_dir
         Where a model named in the ``model`` column is found (``NAME.yaml``, ``.yml`` or ``.json``);
-        a ``model`` cell that is a path is read relative to the current directory.
+        only files inside it are read (a symbolic link leading out of it is refused).
+    allow_model_paths
+        Also read a ``model`` cell that is a path (absolute, or relative to the current directory);
+        without it such a row gets an error. An error cell never quotes a model file's contents.
     workers, scheduler
         Run on a local Dask cluster of ``workers`` processes, or on the cluster at ``scheduler``
         (``tcp://HOST:PORT``); in process when neither is given. The result is the same.
@@ -82,10 +90,10 @@ def price_variants(
     """
     t0 = time.perf_counter()
     mdir = _check(chunk_rows, models_dir)
-    cwd = str(Path.cwd())
+    cwd = str(Path.cwd()) if allow_model_paths else None
     base = quotes.drop(columns=[c for c in quotes.columns if str(c) in OUTPUT_COLUMNS])
     if workers is None and scheduler is None:
-        outputs = price_frame(base, mdir, Path(cwd), 1)
+        outputs = price_frame(base, mdir, _opt(cwd), 1)
         where = "in process"
     else:
         tasks = [
@@ -94,7 +102,7 @@ def price_variants(
         with executor(workers, scheduler) as ex:
             parts = ex.map(_run_frame_task, tasks)
             where = ex.where
-        outputs = Outputs.concat(parts) if parts else price_frame(base, mdir, Path(cwd), 1)
+        outputs = Outputs.concat(parts) if parts else price_frame(base, mdir, _opt(cwd), 1)
     added = pd.DataFrame(outputs.to_pandas(), index=base.index, copy=False)
     typed = typed_issue_columns(base, outputs.kinds, outputs.arrow, outputs.categorical())
     frame = pd.concat([typed, added], axis=1)
@@ -112,7 +120,7 @@ class _Runner:
         kinds: dict[str, str] = {}
         first = task.first_row
         for table in read_task(task, self.schema):
-            outputs = price_table(table, Path(task.models_dir), Path(task.cwd), first)
+            outputs = price_table(table, Path(task.models_dir), _opt(task.cwd), first)
             for col, kind in outputs.kinds.items():
                 kinds[col] = kind if kinds.get(col, kind) == kind else "mixed"
             first += table.num_rows
@@ -149,6 +157,7 @@ def price_variants_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     run_on: Executor | None = None,
     resume: bool = False,
+    allow_model_paths: bool = False,
 ) -> PricingRun:
     """Price a file of quote variants into ``out``; returns the run's account (``.to_frame()`` reads ``out``).
 
@@ -169,6 +178,7 @@ def price_variants_file(
     cluster of ``workers`` processes or on the cluster at ``scheduler``, whose workers read the
     input and the models and write part files themselves (paths must be visible to them).
     ``run_on`` reuses an executor already started. The output is the same whichever way it runs.
+    ``models_dir`` and ``allow_model_paths`` as in :func:`price_variants`.
     """
     t0 = time.perf_counter()
     mdir = _check(chunk_rows, models_dir)
@@ -181,7 +191,7 @@ def price_variants_file(
     if resume and kind != "parts":
         raise OptionError("resume", f"{out} is a file; expected a directory of Parquet part files to resume")
     opath = Path(out).expanduser()
-    src = Quotes(qpath, chunk_rows, mdir, Path.cwd())
+    src = Quotes(qpath, chunk_rows, mdir, Path.cwd() if allow_model_paths else None)
     runner = _Runner(src.schema)
     rows = errors = 0
     kinds: dict[str, str] = {}
@@ -189,7 +199,7 @@ def price_variants_file(
     with ctx as ex:
         assert ex is not None
         if kind == "parts":
-            parts = PartsOutput(opath, run_key(qpath, mdir, chunk_rows), resume)
+            parts = PartsOutput(opath, run_key(qpath, mdir, chunk_rows, allow_model_paths), resume)
             tasks = _parts(parts, src)
             done = parts.prepare({Path(str(t.part)).name: t.rows for t in tasks})
             todo = [t for t in tasks if Path(str(t.part)).name not in done]

@@ -38,7 +38,7 @@ class Task:
     first_row: int
     rows: int
     models_dir: str
-    cwd: str
+    cwd: str | None  # model cells that are paths are read from here; None: names in models_dir only
     table: pa.Table | None = None
     path: str | None = None
     row_groups: tuple[int, ...] = ()
@@ -53,8 +53,8 @@ def _quotes_error(path: Path, detail: str) -> OptionError:
 class Quotes:
     """An input file cut into tasks of about ``chunk_rows`` rows, with the output schema."""
 
-    def __init__(self, path: Path, chunk_rows: int, models_dir: Path, cwd: Path) -> None:
-        self.common = {"models_dir": str(models_dir), "cwd": str(cwd)}
+    def __init__(self, path: Path, chunk_rows: int, models_dir: Path, cwd: Path | None) -> None:
+        self.common = {"models_dir": str(models_dir), "cwd": None if cwd is None else str(cwd)}
         self.chunk_rows = chunk_rows
         self.tasks: list[Task] = []
         if path.is_dir() or path.suffix.lower() in PARQUET:
@@ -198,7 +198,7 @@ def output_kind(out: str, quotes: Path | None) -> str:
     return "csv" if suffix == ".csv" else "parquet"
 
 
-def run_key(quotes: Path, models_dir: Path, chunk_rows: int) -> dict[str, Any]:
+def run_key(quotes: Path, models_dir: Path, chunk_rows: int, allow_model_paths: bool) -> dict[str, Any]:
     """What makes a run's parts reusable by another: the input files, the model files and the chunking."""
 
     def stats(root: Path, files: list[Path]) -> list[list[Any]]:
@@ -215,6 +215,7 @@ def run_key(quotes: Path, models_dir: Path, chunk_rows: int) -> dict[str, Any]:
         "inputs": stats(quotes, inputs),
         "models": stats(models_dir, models),
         "chunk_rows": chunk_rows,
+        "allow_model_paths": allow_model_paths,
     }
 
 
@@ -228,13 +229,17 @@ def _unique_columns(path: Path, names: list[str]) -> None:
 
 
 def for_csv(table: pa.Table) -> pa.Table:
-    """Money to the cent (shares and probabilities to their decimals), dictionaries as text."""
+    """Money to the cent (shares and probabilities to their decimals), dictionaries as text, bytes as they came."""
     cols = []
     for name, col in zip(table.column_names, table.columns):
         if name in CSV_DECIMALS:
             col = pc.round(col, CSV_DECIMALS[name])
         elif pa.types.is_dictionary(col.type):
             col = col.cast(col.type.value_type)
+        elif pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+            # text that is not UTF-8 (read as bytes): written back byte for byte
+            text = pa.large_string() if pa.types.is_large_binary(col.type) else pa.string()
+            col = pa.chunked_array([chunk.view(text) for chunk in col.chunks], type=text)
         cols.append(col)
     return pa.table(cols, names=table.column_names)
 
