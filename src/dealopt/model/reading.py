@@ -73,7 +73,11 @@ _EXP_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 _DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml"}
 
 
-class _Loader(yaml.SafeLoader):
+#: libyaml's parser and composer (C, with line marks) when PyYAML was built with it; else pure Python.
+_BASE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE):  # type: ignore[misc,valid-type]
     """Safe loader; we build the Python data ourselves from the node graph."""
 
 
@@ -82,6 +86,40 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_FLOAT, _EXP_FLOAT, list("-+0123456789"))
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+
+
+def _count_nodes(text: str, source: str) -> None:
+    """Refuse a document of more than :data:`MAX_NODES` nodes, counted on the parser's events before any is built.
+
+    The events stream past (constant memory); a syntax error stops the count and is reported by the composer.
+    """
+    counter = _Loader(text)
+    count = 0
+    try:
+        while (event := counter.get_event()) is not None:
+            if isinstance(event, _NODE_EVENTS):
+                count += 1
+                if count > MAX_NODES:
+                    raise ModelError(
+                        [
+                            Problem(
+                                "",
+                                f"the document has more than {MAX_NODES:,} values; expected a deal model "
+                                f"(at most {MAX_NODES:,} values)",
+                                event.start_mark.line + 1,
+                            )
+                        ],
+                        source,
+                    )
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+    except yaml.YAMLError:
+        return
+    finally:
+        counter.dispose()
+
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -178,15 +216,44 @@ def _first_line(text: Any) -> str:
     return lines[0] if lines else "invalid"
 
 
+def _explained(text: str, exc: yaml.MarkedYAMLError) -> yaml.MarkedYAMLError:
+    """libyaml's error, or PyYAML's more specific one for the same line (from the text up to just past it)."""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None or _BASE is yaml.SafeLoader:
+        return exc
+    end = 0
+    for _ in range(mark.line + 2):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            end = len(text)
+            break
+    slow = yaml.SafeLoader(text[:end])
+    try:
+        slow.get_single_node()
+    except yaml.MarkedYAMLError as better:
+        where = better.problem_mark or better.context_mark
+        if where is not None and where.line == mark.line:
+            return better
+    except (yaml.YAMLError, RecursionError):
+        pass
+    finally:
+        slow.dispose()
+    return exc
+
+
 def _parse_yaml(text: str, source: str) -> SourceData:
+    _count_nodes(text, source)
     loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
+        except yaml.MarkedYAMLError as fast:
+            exc = _explained(text, fast)
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
             what = _first_line(exc.problem or exc.context or "invalid YAML")
+            if "nesting depth" in what:
+                raise ModelError([Problem("", _TOO_DEEP)], source) from None
             if "another document" in what:
                 msg = "the file holds more than one YAML document (---); expected a single deal model"
             else:
@@ -274,7 +341,22 @@ def _json_constant(name: str) -> float:
     return float(name.replace("Infinity", "inf"))
 
 
+_JSON_VALUE = re.compile(r'"(?:[^"\\]|\\.)*"|[{\[]|[^\s{}\[\]:,"]+', re.S)
+
+
+def _count_json(text: str, source: str) -> None:
+    """Refuse JSON text of more than :data:`MAX_NODES` values (keys counted), before any is built."""
+    for count, m in enumerate(_JSON_VALUE.finditer(text), 1):
+        if count > MAX_NODES:
+            line = text.count("\n", 0, m.start()) + 1
+            message = (
+                f"the document has more than {MAX_NODES:,} values; expected a deal model (at most {MAX_NODES:,} values)"
+            )
+            raise ModelError([Problem("", message, line)], source)
+
+
 def _parse_json(text: str, source: str) -> SourceData:
+    _count_json(text, source)
     try:
         data = json.loads(text, parse_constant=_json_constant)
     except json.JSONDecodeError as exc:
