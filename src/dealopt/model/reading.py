@@ -66,6 +66,7 @@ def _item(path: str, index: int) -> str:
 # ---------------------------------------------------------------- YAML
 
 _FLOAT = "tag:yaml.org,2002:float"
+_STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 #: YAML 1.2 numbers with an exponent but no dot (``1e-9``, ``-2E+5``), which YAML 1.1 reads as text.
 _EXP_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
@@ -90,17 +91,19 @@ _Loader.add_implicit_resolver(_FLOAT, _EXP_FLOAT, list("-+0123456789"))
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
 
 
-def _count_nodes(text: str, source: str) -> None:
+def _count_nodes(text: str, source: str) -> int:
     """Refuse a document of more than :data:`MAX_NODES` nodes, counted on the parser's events before any is built.
 
     The events stream past (constant memory); a syntax error stops the count and is reported by the composer.
+    Returns how many aliases the document uses.
     """
     counter = _Loader(text)
-    count = 0
+    count = aliases = 0
     try:
         while (event := counter.get_event()) is not None:
             if isinstance(event, _NODE_EVENTS):
                 count += 1
+                aliases += isinstance(event, yaml.AliasEvent)
                 if count > MAX_NODES:
                     raise ModelError(
                         [
@@ -116,9 +119,10 @@ def _count_nodes(text: str, source: str) -> None:
             if isinstance(event, yaml.StreamEndEvent):
                 break
     except yaml.YAMLError:
-        return
+        pass
     finally:
         counter.dispose()
+    return aliases
 
 
 _PLAIN_TAGS = {
@@ -176,6 +180,8 @@ class _Builder:
         if node.tag not in _PLAIN_TAGS:
             raise self.fail(path, f"YAML tag {_show_tag(node.tag)} is not allowed; {_PLAIN}", node)
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
             try:
                 return self.loader.construct_object(node, deep=True)
             except (yaml.constructor.ConstructorError, ValueError) as exc:
@@ -242,7 +248,7 @@ def _explained(text: str, exc: yaml.MarkedYAMLError) -> yaml.MarkedYAMLError:
 
 
 def _parse_yaml(text: str, source: str) -> SourceData:
-    _count_nodes(text, source)
+    aliases = _count_nodes(text, source)
     loader = _Loader(text)
     try:
         try:
@@ -263,7 +269,7 @@ def _parse_yaml(text: str, source: str) -> SourceData:
             raise ModelError([Problem("", f"YAML error: {_first_line(exc)}; expected valid YAML")], source) from None
         if node is None:
             raise ModelError([Problem("", _EMPTY)], source)
-        if _expanded_size(node, {}, MAX_NODES) > MAX_NODES:
+        if aliases and _expanded_size(node, {}, MAX_NODES) > MAX_NODES:
             raise ModelError(
                 [
                     Problem(
