@@ -78,7 +78,7 @@ _DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", "tag:yaml.
 _BASE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE):  # type: ignore[misc,valid-type]
+class _Loader(_BASE):  # type: ignore[misc]
     """Safe loader; we build the Python data ourselves from the node graph."""
 
 
@@ -111,7 +111,7 @@ def _count_nodes(text: str, source: str) -> int:
                                 "",
                                 f"the document has more than {MAX_NODES:,} values; expected a deal model "
                                 f"(at most {MAX_NODES:,} values)",
-                                event.start_mark.line + 1,
+                                event.start_mark.line + 1 if event.start_mark is not None else None,
                             )
                         ],
                         source,
