@@ -239,7 +239,7 @@ def _parts(parts: PartsOutput, src: Quotes) -> list[Task]:
         empty = src.schema.empty_table().select([f.name for f in src.schema if f.name not in OUTPUT_COLUMNS])
         tasks = [Task(0, 1, 0, table=empty, **src.common)]
     width = max(5, len(str(max(0, len(tasks) - 1))))
-    where = parts.part("x").parent.resolve()
+    where = parts.staging.resolve()
     return [replace(t, part=str(where / f"part-{t.index:0{width}d}.parquet")) for t in tasks]
 
 
