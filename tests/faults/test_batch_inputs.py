@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
@@ -130,3 +131,26 @@ def test_a_duplicate_column_name_is_one_line_exit_2_and_no_output(tmp_path: Path
         f"error: QUOTES: {quotes}: the column 'quote_id' appears more than once; expected each column name once"
     ]
     assert sorted(os.listdir(tmp_path)) == ["q.csv"]
+
+
+@pytest.mark.parametrize("dst", ["out.csv", "out.parquet"])
+def test_passthrough_cells_keep_their_text(tmp_path: Path, dst: str) -> None:
+    lines = EXAMPLE.read_bytes().splitlines()
+    quotes = tmp_path / "q.csv"
+    cells = [b"007,0.10,1e3", b"0042,2.50,", b"13,-0,TRUE"]
+    quotes.write_bytes(
+        b"\n".join([lines[0] + b",crm_id,discount,flag"] + [a + b"," + c for a, c in zip(lines[1:4], cells)]) + b"\n"
+    )
+    price_variants_file(quotes, tmp_path / dst, MODELS, quiet=True)
+    if dst.endswith(".csv"):
+        out = pcsv.read_csv(
+            tmp_path / dst,
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(["crm_id", "discount", "flag"], pa.string())
+            ),
+        )
+    else:
+        out = pq.read_table(tmp_path / dst)
+    assert out["crm_id"].to_pylist() == ["007", "0042", "13"]
+    assert out["discount"].to_pylist() == ["0.10", "2.50", "-0"]
+    assert out["flag"].to_pylist() == ["1e3", "" if dst.endswith(".csv") else None, "TRUE"]  # empty stays empty

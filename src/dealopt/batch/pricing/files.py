@@ -8,6 +8,7 @@ or as one Parquet part file per task.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,24 +143,46 @@ def read_task(task: Task, schema: pa.Schema) -> Iterator[pa.Table]:
             ) from None
 
 
-def _read_csv(path: Path) -> pa.Table:
-    """The CSV file as a table: typed columns when every cell fits the type, text columns otherwise."""
+_NOT_UTF8 = re.compile(r"CSV column #(\d+): CSV conversion error to string: invalid UTF8")
 
-    def read(types: dict[str, pa.DataType] | None = None) -> pa.Table:
+
+def _is_passthrough(name: str) -> bool:
+    """A column pricing only carries along (not ``model``, ``base.*`` or ``variant.*``)."""
+    return name != "model" and not name.startswith(("base.", "variant."))
+
+
+def _read_csv(path: Path) -> pa.Table:
+    """The CSV file as a table: passthrough columns as text (bytes when not UTF-8), cells as written; the
+    others typed when every cell fits the type, text otherwise."""
+
+    def read(types: dict[str, pa.DataType]) -> pa.Table:
         options = pcsv.ConvertOptions(
             null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True, column_types=types
         )
         return pcsv.read_csv(path, convert_options=options)
 
+    def read_text(types: dict[str, pa.DataType]) -> pa.Table:
+        """``read``, with a text column that is not UTF-8 read as bytes instead."""
+        while True:
+            try:
+                return read(types)
+            except pa.ArrowInvalid as exc:
+                found = _NOT_UTF8.search(str(exc))
+                if found is None or types.get(names[int(found.group(1))]) != pa.string():
+                    raise
+                types = {**types, names[int(found.group(1))]: pa.binary()}
+
     try:
+        with pcsv.open_csv(path) as header:
+            names = header.schema.names
+        passthrough = {n: pa.string() for n in names if _is_passthrough(n)}
         try:
-            return read()
+            return read_text(passthrough)
         except pa.ArrowInvalid as exc:
             if "conversion error" not in str(exc).lower():
                 raise
             # a later cell does not fit the type inferred from the first block: read every column as text
-            names = pcsv.read_csv(path, read_options=pcsv.ReadOptions(block_size=1 << 16)).column_names
-            return read(dict.fromkeys(names, pa.string()))
+            return read_text({**dict.fromkeys(names, pa.string()), **passthrough})
     except pa.ArrowInvalid as exc:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
         if "empty" in text.lower():
