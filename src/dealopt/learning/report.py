@@ -37,8 +37,8 @@ def money(x: float) -> str:
     """A sum of money to three significant figures, with thousands separators (38,200; 0.0412)."""
     if x == 0 or not np.isfinite(x):
         return f"{x:g}"
-    digits = max(0, 2 - int(np.floor(np.log10(abs(x)))))
-    return f"{round(x, digits):,.{digits}f}"
+    digits = 2 - int(np.floor(np.log10(abs(x))))
+    return f"{round(x, digits):,.{max(digits, 0)}f}"
 
 
 @dataclass(frozen=True)
