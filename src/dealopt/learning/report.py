@@ -171,7 +171,10 @@ class LearnResult:
         p = Path(out)
         if self.segment_column is None:
             return [p]
-        return [p.with_name(f"{p.stem}-{f.fitted['name'].rsplit('-', 1)[-1]}{p.suffix or '.yaml'}") for f in self.fits]
+        return [
+            p.with_name(f"{p.stem}-{f.fitted['name'][len(self.model_name) + 1 :]}{p.suffix or '.yaml'}")
+            for f in self.fits
+        ]
 
     def write(self, out: str | Path) -> list[Path]:
         """Write the fitted model(s) as YAML; each file is written whole or not at all."""
