@@ -4,6 +4,7 @@ Below ``batch`` and ``service``; imports nothing from the interfaces.
 """
 
 from dealopt.learning.api import learn, packages_design, reference_package
+from dealopt.learning.design import buyer_parameters as buyer_parameters_of
 from dealopt.learning.errors import LearnError
 from dealopt.learning.history import HistoryError, read_history
 from dealopt.learning.report import BuyerFit, Estimate, LearnResult
@@ -15,6 +16,7 @@ __all__ = [
     "HistoryError",
     "LearnError",
     "LearnResult",
+    "buyer_parameters_of",
     "learn",
     "packages_design",
     "read_history",

@@ -60,7 +60,9 @@ def _price_column(deal: CompiledDeal, values: IssueValues, design: Design) -> np
     return values.value[deal.by_name[name].index]
 
 
-def _metrics(deal: CompiledDeal, hist: History, design: Design, penalty: float, seed: int) -> tuple[Metrics, tuple]:
+def _metrics(
+    deal: CompiledDeal, hist: History, design: Design, penalty: float, seed: int
+) -> tuple[Metrics, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     test = holdout_mask(hist.rows, seed)
     train = ~test
     x = np.column_stack([design.fixed, design.features])
@@ -187,7 +189,7 @@ def reference_package(model: DealModel, history: pd.DataFrame | None = None) -> 
     """The package the win curve is drawn for: the buyer's walk-away package, else the most quoted levels."""
     buyer = model.parties.buyer
     walk = getattr(buyer, "walk_away", None)
-    if walk is None and getattr(buyer, "profiles", None):
+    if walk is None and buyer.profiles:
         walk = next((p.walk_away for p in buyer.profiles if hasattr(p.walk_away, "package")), None)
     package = getattr(walk, "package", None)
     if package is not None:

@@ -41,11 +41,9 @@ class Design:
 
     def utility(self, theta: np.ndarray) -> np.ndarray:
         """The buyer's utility with the parameters ``theta`` (one row per package; ``theta`` may be (draws, k))."""
-        return (
-            self.fixed[:, None] + self.features @ np.atleast_2d(theta).T
-            if np.ndim(theta) == 2
-            else (self.fixed + self.features @ theta)
-        )
+        if np.ndim(theta) == 2:
+            return np.asarray(self.fixed[:, None] + self.features @ np.atleast_2d(theta).T, dtype=float)
+        return np.asarray(self.fixed + self.features @ theta, dtype=float)
 
 
 def model_data(model: DealModel) -> dict[str, Any]:

@@ -65,7 +65,7 @@ class ChoiceFit:
 
     def se(self) -> np.ndarray:
         """Standard errors of (τ, θ…, w)."""
-        return np.sqrt(np.clip(np.diag(self.cov), 0.0, None))
+        return np.asarray(np.sqrt(np.clip(np.diag(self.cov), 0.0, None)), dtype=float)
 
     def probability(self, design: Design) -> np.ndarray:
         """The fitted win probability of the design's packages."""
@@ -79,6 +79,7 @@ def _separated(caught: list[warnings.WarningMessage]) -> bool:
 def fit_logit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, penalty: float = 0.0, what: str = "") -> LogitFit:
     """Logistic regression of ``y`` on ``x`` and a constant; raises :class:`LearnError` on separation."""
     import statsmodels.api as sm
+    from scipy.special import expit
     from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
     spread = x.std(axis=0)
@@ -98,7 +99,7 @@ def fit_logit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, penalty: float =
         except PerfectSeparationError:
             caught.append(warnings.WarningMessage("perfect separation", UserWarning, "", 0))
             b = np.full(xs.shape[1], np.nan)
-    p = 1.0 / (1.0 + np.exp(-(xs @ b))) if np.all(np.isfinite(b)) else np.full(len(y), np.nan)
+    p = expit(xs @ b) if np.all(np.isfinite(b)) else np.full(len(y), np.nan)
     if penalty <= 0 and (_separated(caught) or not np.all(np.isfinite(b)) or _perfect(p, y)):
         raise LearnError(
             f"{what}the outcome is perfectly separated: the packages won and lost can be split exactly, so the "
