@@ -191,3 +191,30 @@ def test_library_raises_typed_errors() -> None:
     with pytest.raises(dealopt.DealoptError, match="missing column 'won'"):
         dealopt.learn(hidden, hidden_history(100, 1).drop(columns="won"))
     assert np.isfinite(dealopt.learn(hidden, hidden_history(400, 1)).walk_away.estimate)
+
+
+def test_fitted_profiles_model_stays_fast(tmp_path: Path) -> None:
+    """A buyer of profiles (cloud-migration) learned into 32 profiles: frontier and counter stay interactive."""
+    import time
+
+    model = dealopt.load_model(Path(__file__).parent.parent / "models" / "cloud-migration.yaml")
+    result = dealopt.learn(model, dealopt.simulate_history(model, 1500, seed=5), seed=5)
+    fitted = result.fit.model()
+    t = time.perf_counter()
+    res = dealopt.frontier(fitted)
+    answer = dealopt.counter(fitted, [], progress=0.5)
+    assert time.perf_counter() - t < 20
+    assert res.nash is not None
+    assert answer.counters and answer.counters[0].acceptance_probability is not None
+
+
+def test_many_terms_sum_like_few() -> None:
+    """Combining many utility terms by shape first gives the tables the pairwise reduction gives."""
+    from dealopt.model import compiled
+
+    rng = np.random.default_rng(0)
+    shapes = [(3, 1, 1), (1, 4, 1), (3, 4, 1), (1, 1, 5), (3, 1, 5)]
+    parts = [rng.normal(size=shapes[k % len(shapes)]) for k in range(80)]
+    many = compiled._reduce_small_first(parts, np.add, np.zeros((1, 1, 1)))
+    direct = sum(np.broadcast_to(p, (3, 4, 5)) for p in parts)
+    assert np.allclose(np.broadcast_to(many, (3, 4, 5)), direct)
