@@ -165,3 +165,27 @@ def test_report_in_money(result: dealopt.LearnResult) -> None:
     doc = result.to_dict()
     assert set(doc) >= {"rows", "parameters", "walk_away", "scale", "metrics"}
     assert set(doc["metrics"]) >= {"log_loss", "brier", "auc", "baseline_auc"}
+
+
+def test_learning_imports_no_upper_layer() -> None:
+    import ast
+    from pathlib import Path
+
+    root = Path(dealopt.__file__).parent / "learning"
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert not name.startswith(("dealopt.interfaces", "dealopt.batch", "dealopt.service")), (path, name)
+
+
+def test_example_history_learns() -> None:
+    from pathlib import Path
+
+    models = Path(__file__).parent.parent / "models"
+    fit = learn(models / "saas-renewal.yaml", models / "saas-renewal-history.csv").fit
+    assert fit.rows == 2000
+    assert _within_99(fit.parameters["premium_support_value"], 25000.0)  # the buyer it was drawn from
+    assert _within_99(fit.parameters["seat_month_value"], 150.0)

@@ -7,6 +7,7 @@ stderr and exit status 2.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,8 +39,17 @@ def _message(exc: DealoptError) -> str:
     return str(exc)
 
 
+def _finite(data: Any) -> Any:
+    """NaN and infinities (a metric that could not be measured) as null."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    return data
+
+
 def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=True) + "\n")
+    sys.stdout.write(json.dumps(_finite(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def learn_cmd(
