@@ -97,7 +97,7 @@ def learn_cmd(
         _fail(_message(exc))
         return
     except OSError as exc:
-        _fail(f"{exc.filename or out}: cannot be written ({exc.strerror}); expected a writable path")
+        _fail(f"{out}: cannot be written ({exc.strerror}); expected a writable path")
         return
     if as_json:
         _json(result.to_dict())
@@ -164,7 +164,7 @@ def simulate_history_cmd(
             frame.to_csv(tmp, index=False)
         tmp.replace(out)
     except OSError as exc:
-        _fail(f"{exc.filename or out}: cannot be written ({exc.strerror}); expected a writable path")
+        _fail(f"{out}: cannot be written ({exc.strerror}); expected a writable path")
     if as_json:
         _json({"rows": len(frame), "won": int(frame["won"].sum()), "truth": truth})
     else:
