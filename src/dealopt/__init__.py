@@ -26,6 +26,9 @@ _LAZY = {
     "price_variants_file": ("dealopt.batch.pricing", "price_variants_file"),
     "PricedVariants": ("dealopt.batch.pricing", "PricedVariants"),
     "PricingRun": ("dealopt.batch.pricing", "PricingRun"),
+    "learn": ("dealopt.learning", "learn"),
+    "simulate_history": ("dealopt.learning", "simulate_history"),
+    "LearnResult": ("dealopt.learning", "LearnResult"),
 }
 
 
@@ -72,4 +75,7 @@ __all__ = [
     "price_variants_file",
     "PricedVariants",
     "PricingRun",
+    "learn",
+    "simulate_history",
+    "LearnResult",
 ]

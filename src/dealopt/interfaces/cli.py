@@ -499,6 +499,7 @@ def _register_more() -> None:
     register_sweeps(app)
     register_batch(app)
     register_serve(app)
+    __import__("dealopt.interfaces.learn_commands", fromlist=["register"]).register(app)  # learn, simulate-history
 
 
 _register_more()

@@ -38,6 +38,7 @@ OUTPUT_COLUMNS = (
     "discount_pct",
     "approval",
     "win_probability",
+    "expected_best_price",
     "variant_loses_value",
     "below_floor",
     "zopa",
@@ -52,6 +53,7 @@ FLOAT_COLUMNS = (
     "suggested_price",
     "discount_pct",
     "win_probability",
+    "expected_best_price",
 )
 BOOL_COLUMNS = ("break_even_in_range", "variant_loses_value", "below_floor", "zopa", "suggested_feasible")
 _TYPES = {
@@ -240,6 +242,7 @@ def _fill(out: Outputs, rows: np.ndarray | slice, p: Priced, feasible: np.ndarra
         "suggested_price": p.suggested,
         "discount_pct": p.discount,
         "win_probability": p.win,
+        "expected_best_price": p.expected_best,
     }
     for c, v in values.items():
         out.floats[c][rows] = v
