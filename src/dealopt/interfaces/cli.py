@@ -518,6 +518,8 @@ _FLAGS = {
 
 
 def _flag(param: str) -> str:
+    if param.isupper():  # an environment variable (DEALOPT_API_KEYS …) is named as it is
+        return param
     return _FLAGS.get(param, "--" + param.replace("_", "-"))
 
 
