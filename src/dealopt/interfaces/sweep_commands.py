@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from dealopt.batch.options import OptionError
-from dealopt.errors import DealoptError, LimitError
+from dealopt.errors import LimitError
 from dealopt.interfaces.console import ModelArg, err, fail, load
 
 __all__ = ["FLAGS", "read_table", "register"]
@@ -22,6 +22,7 @@ FLAGS = {
     "workers": "--workers",
     "scheduler": "--scheduler",
     "workers/scheduler": "--workers and --scheduler",
+    "table": "TABLE",
     "x": "--x",
     "y": "--y",
     "hue": "--hue",
@@ -33,15 +34,15 @@ FLAGS = {
 def read_table(path: Path) -> pd.DataFrame:
     """Read a Parquet file or directory, or a CSV file (a sweep's output)."""
     if not path.exists():
-        raise DealoptError(f"{path}: no such file")
+        raise OptionError("table", f"{path}: no such file")
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if path.suffix.lower() == ".csv":
             return pd.read_csv(path)
     except (OSError, ValueError) as exc:
-        raise DealoptError(f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
-    raise DealoptError(f"{path}: unknown extension {path.suffix!r}; expected .parquet or .csv")
+        raise OptionError("table", f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
+    raise OptionError("table", f"{path}: unknown extension {path.suffix!r}; expected .parquet or .csv")
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,7 @@ from dealopt.batch.pricing.files import Quotes, Task, Writer, output_kind, read_
 from dealopt.batch.pricing.frame import OUTPUT_COLUMNS, Outputs, price_frame, price_table
 from dealopt.batch.pricing.model import check_models_dir
 from dealopt.batch.pricing.results import PricedVariants, PricingRun, typed_issue_columns
+from dealopt.options import PricingOptions
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "price_variants", "price_variants_file"]
 
@@ -27,8 +28,7 @@ DEFAULT_CHUNK_ROWS = 250_000
 
 
 def _check(chunk_rows: int, models_dir: Path | str) -> Path:
-    if chunk_rows < 1:
-        raise OptionError("chunk_rows", f"{chunk_rows}; expected at least 1")
+    PricingOptions.check(chunk_rows=chunk_rows)
     mdir = Path(models_dir).expanduser().resolve()
     check_models_dir(mdir)
     return mdir

@@ -22,7 +22,6 @@ import pyarrow.parquet as pq
 
 from dealopt.batch.options import OptionError
 from dealopt.batch.pricing.frame import FLOAT_COLUMNS, OUTPUT_COLUMNS, OUTPUT_FIELDS
-from dealopt.errors import DealoptError
 
 __all__ = ["PARQUET", "Quotes", "Task", "Writer", "output_kind", "read_task", "run_key"]
 
@@ -137,9 +136,10 @@ def read_task(task: Task, schema: pa.Schema) -> Iterator[pa.Table]:
         try:
             yield pa.Table.from_batches([batch]).select(names).cast(in_schema)
         except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
-            raise DealoptError(
-                f"quotes: {task.path}: columns do not match those of the first part file "
-                f"({str(exc).splitlines()[0]}); expected part files with the same columns"
+            raise OptionError(
+                "quotes",
+                f"{task.path}: columns do not match those of the first part file "
+                f"({str(exc).splitlines()[0]}); expected part files with the same columns",
             ) from None
 
 

@@ -28,6 +28,7 @@ from dealopt.batch.sweep.spec import (
 from dealopt.batch.sweep.targets import Target, model_data, resolve_targets
 from dealopt.model.loading import load_model
 from dealopt.model.schema import DealModel
+from dealopt.options import SweepOptions
 
 __all__ = ["SweepResult", "output_format", "sweep"]
 
@@ -130,6 +131,7 @@ def sweep(
     anything is built.
     """
     t0 = time.perf_counter()
+    SweepOptions.check(engine=engine, chunk_size=chunk_size, quiet=quiet)
     plan = _spec(spec)
     check_size(plan, max_scenarios)
     if out is not None:
