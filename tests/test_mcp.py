@@ -238,3 +238,60 @@ def test_streamable_http_on_localhost_takes_each_requests_bearer_key(catalog: Ca
     assert document(desk_model)["walk_away"]["seller"] == 50000 and "walk_away" not in document(rep_model)
     assert desk_frontier.is_error and rep_frontier.is_error  # frontier is for analysts
     assert desk_frontier.content[0].text == "the desk role may not use frontier"
+
+
+def test_dealopt_mcp_over_stdio_runs_under_the_sessions_key(tmp_path: Path) -> None:
+    """The command as an assistant starts it: a subprocess speaking MCP on stdin/stdout (one smoke test)."""
+    import os
+    import sys
+
+    from mcp.client.stdio import StdioServerParameters
+
+    keys = tmp_path / "keys.yaml"
+    keys.write_text("".join(f"{k}: {r}\n" for k, r in KEYS.items()), encoding="utf-8")
+    env = {**os.environ, KEY_ENV: REP_KEY}
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=[
+            "-c",
+            "from dealopt.interfaces.cli import main; main()",
+            "mcp",
+            "--models",
+            str(MODELS),
+            "--keys",
+            str(keys),
+        ],
+        env=env,
+    )
+
+    async def run() -> Any:
+        async with Client(params) as client:
+            names = [t.name for t in (await client.list_tools()).tools]
+            return names, await client.call_tool("evaluate", {"model": "saas-renewal", "package": OFFER})
+
+    names, result = anyio.run(run)
+    assert names == list(TOOLS)
+    doc = document(result)
+    assert doc["feasible"] is True and "seller" not in doc and "walk_away" not in doc  # the rep's view
+
+
+def test_dealopt_mcp_refuses_to_start_without_a_key(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    keys = tmp_path / "keys.yaml"
+    keys.write_text(f"{REP_KEY}: rep\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+    run = subprocess.run(
+        [sys.executable, "-c", "from dealopt.interfaces.cli import main; main()", "mcp", "--keys", str(keys)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=MODELS.parent,
+        timeout=60,
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        f"error: {KEY_ENV}: not set; expected the API key this session runs under"
+    ]

@@ -7,6 +7,7 @@ point where they would start the server or the cluster.
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 from pathlib import Path
@@ -36,13 +37,16 @@ def readme_commands() -> list[str]:
     return commands
 
 
-COMMANDS = readme_commands()
+#: A placeholder in a command (``dealopt learn MODEL HISTORY …``): such a line shows a form, it is not run.
+PLACEHOLDER = re.compile(r"(?<![\w/.-])[A-Z]{3,}(?![\w/.-])")
+ALL = readme_commands()
+COMMANDS = [c for c in ALL if not PLACEHOLDER.search(c.split("#")[0])]
 
 
 def test_the_readme_shows_every_command() -> None:
     from typer.main import get_command
 
-    shown = {shlex.split(c, comments=True)[1] for c in COMMANDS}
+    shown = {shlex.split(c, comments=True)[1] for c in ALL}
     assert shown == set(get_command(app).commands)  # type: ignore[attr-defined]
 
 

@@ -39,6 +39,9 @@ _LAZY = {
     "price_variants_file": ("dealopt.batch.pricing", "price_variants_file"),
     "PricedVariants": ("dealopt.batch.pricing", "PricedVariants"),
     "PricingRun": ("dealopt.batch.pricing", "PricingRun"),
+    "learn": ("dealopt.learning", "learn"),
+    "simulate_history": ("dealopt.learning", "simulate_history"),
+    "LearnResult": ("dealopt.learning", "LearnResult"),
 }
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
@@ -108,4 +111,7 @@ __all__ = [
     "price_variants_file",
     "PricedVariants",
     "PricingRun",
+    "learn",
+    "simulate_history",
+    "LearnResult",
 ]

@@ -135,6 +135,7 @@ class OptionError(DealoptError):
     """
 
     NO_VALUE: object = object()
+    param: str
 
     def __init__(self, param: str, value: object, expected: str | None = None) -> None:
         self.param = param

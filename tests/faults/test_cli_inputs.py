@@ -318,6 +318,26 @@ def _cases() -> dict[str, Case]:
         "--keys",
         str(ROOT / "examples" / "keys.yaml"),
     ]
+    learned = str(ROOT / "models" / "saas-renewal-history.csv")
+    for kind in model_kinds:
+        cases[f"learn-model-{kind}"] = lambda f, t, k=kind: ["learn", str(f[k]), learned, "-o", str(t / "f.yaml")]
+        cases[f"learn-history-{kind}"] = lambda f, t, k=kind: [
+            "learn", MODEL, str(f[k]).replace(".yaml", ".csv"), "-o", str(t / "f.yaml")
+        ]  # fmt: skip
+        cases[f"simulate-history-{kind}"] = lambda f, t, k=kind: ["simulate-history", str(f[k]), "-o", str(t / "h.csv")]
+    for kind in ("dup_columns", "empty", "binary"):
+        cases[f"learn-history-csv-{kind}"] = lambda f, t, k=kind: [
+            "learn",
+            MODEL,
+            str(f["csv:" + k]),
+            "-o",
+            str(t / "f.yaml"),
+        ]
+    for flag, value in (("-n", "0"), ("-n", "-5"), ("-n", BIG), ("--scale", "nan"), ("--scale", "-1"), ("--seed", "x")):
+        cases[f"simulate-history{flag}-{value[:5]}"] = lambda f, t, a=(flag, value): [
+            "simulate-history", MODEL, a[0], a[1], "-o", str(t / "h.csv")
+        ]  # fmt: skip
+    cases["simulate-history-out-extension"] = lambda f, t: ["simulate-history", MODEL, "-o", str(t / "h.xlsx")]
     keys = str(ROOT / "examples" / "keys.yaml")
     for kind in model_kinds:
         cases[f"mcp-keys-{kind}"] = lambda f, t, k=kind: ["mcp", "--http", "--keys", str(f[k])]
@@ -343,7 +363,7 @@ CASES = _cases()
 #: Every command gets bad input (checked by test_every_command_is_in_the_corpus).
 COMMANDS = {
     "validate", "show", "evaluate", "schema", "frontier", "trades", "counter", "simulate", "sweep", "plot",
-    "price-variants", "serve", "import-genius", "mcp",
+    "price-variants", "serve", "import-genius", "mcp", "learn", "simulate-history",
 }  # fmt: skip
 
 

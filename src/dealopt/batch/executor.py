@@ -150,7 +150,10 @@ class DaskExecutor(Executor):
                         n_workers=workers,
                         threads_per_worker=1,
                         processes=True,
-                        dashboard_address=":0",
+                        host="127.0.0.1",
+                        # no dashboard (it would show the cluster to anyone), and its HTTP port on loopback only
+                        dashboard_address="127.0.0.1:0",
+                        scheduler_kwargs={"dashboard": False},
                         silence_logs=40,
                     )
                 self._client = Client(self._cluster)

@@ -71,11 +71,12 @@ def counter(
         progress=progress, round=round, deadline=deadline, exponent=exponent, top=top, opening=opening, learn=learn
     )
     deal = as_deal(model)
-    offers = history if all(isinstance(h, Offer) for h in history) else parse_history(history)
+    given: list[Any] = list(history)
+    offers = given if all(isinstance(h, Offer) for h in given) else parse_history(given)
     progress, turns_left, notes = negotiation_clock(progress, round, deadline)
     return recommend(
         deal,
-        list(offers),
+        offers,
         progress,
         turns_left=turns_left,
         exponent=exponent,
@@ -83,7 +84,7 @@ def counter(
         opening=opening,
         learn=learn,
         notes=notes,
-    )  # type: ignore[arg-type]
+    )
 
 
 def negotiation_clock(

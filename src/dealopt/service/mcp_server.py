@@ -60,6 +60,11 @@ Engine = Annotated[
 ]
 
 
+def _about(field: str) -> str | None:
+    """The description of a counter option, as the library declares it."""
+    return CounterOptions.model_fields[field].description
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300] or type(exc).__name__
 
@@ -191,16 +196,19 @@ def create_mcp_server(
             Field(max_length=500, description="The offers so far: [{by: buyer|seller, package: {issue: level}}]."),
         ],
         ctx: Context[Any],
-        progress: Annotated[float, Field(ge=0, le=1)] | None = None,
-        round: Annotated[int, Field(ge=1)] | None = None,
-        deadline: Annotated[int, Field(ge=1)] | None = None,
+        progress: Annotated[float, Field(ge=0, le=1, description=_about("progress"))] | None = None,
+        round: Annotated[int, Field(ge=1, description=_about("round"))] | None = None,
+        deadline: Annotated[int, Field(ge=1, description=_about("deadline"))] | None = None,
+        exponent: Annotated[float, Field(gt=0, le=100, description="Concession: < 1 firm, 1 linear, > 1 fast.")] = 0.2,
         top: TopCounters = 3,
-        opening: Opening | None = None,
+        opening: Annotated[Opening | None, Field(description=_about("opening"))] = None,
     ) -> dict[str, Any]:
         def work() -> dict[str, Any]:
             deal = deal_of(model)
             answers.within_space(deal, max_space)
-            options = CounterOptions.check(progress=progress, round=round, deadline=deadline, top=top, opening=opening)
+            options = CounterOptions.check(
+                progress=progress, round=round, deadline=deadline, exponent=exponent, top=top, opening=opening
+            )
             offers = parse_history(history)
             return answers.counter_document(deal, offers, options.model_dump())
 

@@ -32,7 +32,9 @@ FLAGS = {
 
 
 def flag_for(param: str) -> str:
-    """The command-line flag of a library parameter."""
+    """The command-line flag of a library parameter (an environment variable, DEALOPT_API_KEYS …, as it is)."""
+    if param.isupper():
+        return param
     return FLAGS.get(param, "--" + param.replace("_", "-"))
 
 
@@ -189,6 +191,7 @@ from dealopt.interfaces.cli import (  # noqa: E402
     counter,
     frontier,
     genius,
+    learn,
     mcp,
     model_commands,
     serve,
@@ -206,6 +209,7 @@ sweep.register(app)  # sweep, plot
 batch.register(app)  # price-variants
 serve.register(app)  # serve
 genius.register(app)  # import-genius
+learn.register(app)  # learn, simulate-history
 mcp.register(app)  # mcp
 
 

@@ -27,6 +27,7 @@ FLAGS = {
     "y": "--y",
     "hue": "--hue",
     "heat": "--heat",
+    "max_scenarios": "--max-scenarios",
 }
 
 
@@ -73,11 +74,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
         as_json: JsonOpt = False,
+        max_scenarios: Annotated[
+            int, typer.Option("--max-scenarios", help="Refuse a sweep of more scenarios (grids × draws).")
+        ] = 1_000_000,
     ) -> None:
         """Solve the model under many scenarios (grids or seeded random draws); one row per scenario."""
         from dealopt.batch.executor import executor
         from dealopt.batch.options import OptionError
         from dealopt.batch.sweep import load_sweep_spec, output_format, parse_vary, sweep
+        from dealopt.batch.sweep.spec import check_size
+        from dealopt.errors import LimitError
         from dealopt.options import SweepOptions
 
         SweepOptions.check(engine=engine)  # every scenario would fail: refuse before the first
@@ -88,11 +94,17 @@ def register(app: typer.Typer) -> None:
             plan = load_sweep_spec(spec) if spec is not None else parse_vary(list(vary or []), list(normalize or []))
             if spec is not None and normalize:
                 fail("--normalize: goes with --vary; in a spec file write normalize: true under the name")
+            check_size(plan, max_scenarios)
             base = load(model)
             with executor(workers, scheduler) as ex:
-                result = sweep(base, plan, engine=engine, executor=ex, out=output, quiet=quiet)
+                result = sweep(
+                    base, plan, engine=engine, executor=ex, out=output, quiet=quiet, max_scenarios=max_scenarios
+                )
         except OptionError as exc:
             fail(exc.shown_as(FLAGS))
+            return
+        except LimitError as exc:
+            fail(f"{exc} (raise the limit with --max-scenarios)")
             return
         if as_json:
             from dealopt.interfaces.cli.batch import summary_document
