@@ -80,3 +80,12 @@ def test_evenly_spread_keeps_both_ends() -> None:
     assert evenly_spread(437, 15)[0] == 0 and evenly_spread(437, 15)[-1] == 436 and len(evenly_spread(437, 15)) == 15
     assert evenly_spread(5, 15) == [0, 1, 2, 3, 4] and evenly_spread(10, 1) == [0]
     assert short_money(1_078_737.6, False) == "1.08M" and short_money(-45_230.1, False) == "-45.23k"
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_simulate_table_fits_without_cutting(width: int) -> None:
+    model = str(MODELS[[m.stem for m in MODELS].index("saas-renewal")])
+    res = CliRunner().invoke(app, ["simulate", model, "--rounds", "6"], env={"COLUMNS": str(width)})
+    assert res.exit_code == 0 and "…" not in res.stdout
+    assert max(len(line) for line in res.stdout.splitlines()) <= width
+    assert "tit_for_tat" in res.stdout and "hardliner" in res.stdout

@@ -284,7 +284,7 @@ def test_cli_simulate_prints_one_row_per_opponent() -> None:
     assert res.exit_code == 0, res.output
     for name in AGENTS:
         assert name in res.stdout
-    for col in ("agreement", "our utility", "buyer's", "joint", "to frontier", "to Nash", "rounds"):
+    for col in ("deal", "ours", "buyer's", "joint", "↔ frontier", "↔ Nash", "rounds"):
         assert col in res.stdout
 
 

@@ -31,9 +31,15 @@ def print_simulations(results: list[SimulationResult], transcript: bool) -> None
     out.print(Text.assemble(lit(first.model, "bold"), f": {who} sells, {first.rounds} steps, the buyer moves first"))
     if first.buyer_profile is not None:
         out.print(literal(f"the buyer plays the most probable profile, {first.buyer_profile}"))
-    table = Table(show_header=True, header_style="bold", caption="utilities normalized to [0, 1]; no deal: walk-aways")
-    for col in ("opponent", "agreement", "our utility", "buyer's", "joint", "to frontier", "to Nash", "rounds"):
-        table.add_column(col, justify="left" if col in ("opponent", "agreement") else "right")
+    table = Table(
+        show_header=True,
+        header_style="bold",
+        caption="deal: an agreement, or why none; utilities normalized to [0, 1] (no deal: walk-aways); ↔: distance",
+    )
+    for col in ("opponent", "deal", "ours", "buyer's", "joint", "↔ frontier", "↔ Nash", "rounds"):
+        text = col in ("opponent", "deal")  # headers and words fold; names and numbers are never cut
+        least = max(len(r.opponent) for r in results) if col == "opponent" else 3 if text else 5
+        table.add_column(col, justify="left" if text else "right", overflow="fold", min_width=least)
     for r in results:
         sc = r.score
         agreed = "yes" if sc.agreement else f"no ({r.outcome}{', ' + ', '.join(r.failures) if r.failures else ''})"
