@@ -9,6 +9,8 @@
     ├── OptionError              an option of a call is not what it should be (carries param, value, expected)
     ├── PathError                a sweep path does not address a number of the model
     ├── UnknownModel             no served model has that name
+    ├── LearnError               a deal history or model leaves nothing that can be learned
+    │   └── HistoryError         a deal history does not fit its model
     ├── EngineError              an engine cannot give the answer
     │   ├── EngineNotApplicable  the named engine cannot solve this model exactly
     │   └── SolveError           an engine failed (carries engine and status)
@@ -33,7 +35,9 @@ __all__ = [
     "DealoptError",
     "EngineError",
     "EngineNotApplicable",
+    "HistoryError",
     "JobFailed",
+    "LearnError",
     "LimitError",
     "ModelError",
     "OptionError",
@@ -174,6 +178,14 @@ class PathError(DealoptError):
 
 class UnknownModel(DealoptError):
     """No served model has that name."""
+
+
+class LearnError(DealoptError):
+    """A history does not fit its model, or the model or history leave nothing that can be learned."""
+
+
+class HistoryError(LearnError):
+    """A deal history does not fit its model."""
 
 
 class EngineError(DealoptError):

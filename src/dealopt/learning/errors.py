@@ -1,11 +1,7 @@
-"""The error of learning a buyer: a history or a model that cannot be learned from."""
+"""The errors of learning a buyer (defined in :mod:`dealopt.errors`, named here for the learning package)."""
 
 from __future__ import annotations
 
-from dealopt.errors import DealoptError
+from dealopt.errors import HistoryError, LearnError
 
-__all__ = ["LearnError"]
-
-
-class LearnError(DealoptError):
-    """A history does not fit its model, or the model or history leave nothing that can be learned."""
+__all__ = ["HistoryError", "LearnError"]

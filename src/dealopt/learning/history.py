@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dealopt.learning.errors import LearnError
+from dealopt.learning.errors import HistoryError
 from dealopt.model.compiled import CompiledDeal, CompiledIssue
 from dealopt.model.compiled import expected_level as _expected_level
 
@@ -26,10 +26,6 @@ _SHOWN = 3  # offending rows and values named in a message
 _TRUE = {"true", "1", "yes", "won", "t", "y", "1.0"}
 _FALSE = {"false", "0", "no", "lost", "f", "n", "0.0"}
 _TOL = 1e-9
-
-
-class HistoryError(LearnError):
-    """A deal history does not fit its model."""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from dealopt.negotiation.concession import DEFAULT_EXPONENT, aspiration
 from dealopt.negotiation.flags import Flag, approval_flag
 from dealopt.negotiation.moves import Reference, move_table
 from dealopt.negotiation.offers import Offer, parse_history
+from dealopt.negotiation.pace import pace_hold, smallest_step
 from dealopt.negotiation.rules import GIVE, MUTUAL, should_accept
 from dealopt.negotiation.search import LOW_ACCEPTANCE, obeys, search
 from dealopt.negotiation.situation import Situation, read_situation
@@ -149,7 +150,9 @@ def recommend(
         return _accept(sit, target, clock)
     if clock.last:
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
-    level = _hold(sit, target)
+    level = max(_hold(sit, target), pace_hold(sit, target, clock.turns_left))  # what the buyer lets us keep
+    if sit.buyer_waits and not clock.final:  # it moves only when we do: our smallest step
+        level = min(level, smallest_step(sit, level))
     found = search(sit, level, top)  # the candidates
     flats = found.flats or _fallback(sit)
     if flats:

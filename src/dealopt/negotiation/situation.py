@@ -56,6 +56,9 @@ class Situation:
     previous: Previous | None
     offered: frozenset[int]  # flat indices of our earlier counters
     buyer_moved: bool  # the buyer's last offer is one it had not made before
+    buyer_waits: bool  # it repeats itself, and has gone back to an earlier offer before: it waits for our move
+    buyer_path: tuple[float, ...]  # believed buyer utility of each complete buyer offer, oldest first (nan: partial)
+    we_moved: tuple[bool, ...]  # per buyer offer: whether we had made a new counter since its previous offer
     best: float  # our best utility in the zone of agreement
     low: float  # our utility where the zone ends for us: the package in it best for the buyer (≥ walk-away)
     tol_b: float
@@ -87,8 +90,50 @@ def read_situation(deal: CompiledDeal, history: list[Offer], rationality: float,
     keys = [_key(o) for o in buyer_offers]
     repeats = [k in keys[:n] for n, k in enumerate(keys)]
     moved = bool(buyer_offers) and not repeats[-1]
+    waits = bool(buyer_offers) and not moved and _went_back(keys)
+    path = tuple(_believed(space, bel, s) for s in buyer_offers)
     best, low = _ends(space, bel, zopa, limits)
-    return Situation(deal, space, limits, bel, zopa, offer, previous, offered, moved, best, low, tol_b)
+    return Situation(
+        deal, space, limits, bel, zopa, offer, previous, offered, moved, waits, path, _moves(stated), best, low, tol_b
+    )
+
+
+def _moves(stated: list[tuple[str, StatedOffer]]) -> tuple[bool, ...]:
+    """Per buyer offer: whether our latest counter before it differs from our latest counter before the one before."""
+    out: list[bool] = []
+    ours: tuple[tuple[int, float], ...] | None = None
+    at_last: tuple[tuple[int, float], ...] | None = None
+    for by, s in stated:
+        if by == "seller":
+            ours = _key(s)
+        else:
+            out.append(ours != at_last)
+            at_last = ours
+    return tuple(out)
+
+
+def _believed(space: OutcomeSpace, bel: BuyerBelief, offer: StatedOffer) -> float:
+    """The believed buyer utility of a complete offer (at its nearest levels); nan for a partial one."""
+    deal = space.deal
+    if not offer.complete(deal):
+        return float("nan")
+    near = offer.nearest(deal)
+    flat = int(space.flat(np.array([near[i] for i in range(len(deal.issues))]))[0])
+    return float(bel.utility[flat])
+
+
+def _went_back(keys: list[tuple[tuple[int, float], ...]]) -> bool:
+    """Whether the buyer ever returned to an offer older than its latest new one: a buyer that concedes only in
+    answer to our moves (a time-dependent buyer never goes back)."""
+    latest: tuple[tuple[int, float], ...] | None = None
+    seen: set[tuple[tuple[int, float], ...]] = set()
+    for k in keys:
+        if k in seen and k != latest:
+            return True
+        if k not in seen:
+            latest = k
+            seen.add(k)
+    return False
 
 
 def _key(offer: StatedOffer) -> tuple[tuple[int, float], ...]:
