@@ -36,7 +36,7 @@ class EngineNotApplicable(DealoptError):
 
 
 #: Every engine dealopt has, in preference order for ``auto``.
-ENGINES: tuple[type[Engine], ...] = (MergeEngine, EnumerateEngine, MilpEngine)  # type: ignore[assignment]
+ENGINES: tuple[type[Engine], ...] = (MergeEngine, EnumerateEngine, MilpEngine)
 
 #: What ``--engine`` accepts.
 ENGINE_NAMES: tuple[str, ...] = ("auto", *(e.name for e in ENGINES))
@@ -80,7 +80,7 @@ def explain_choice(deal: CompiledDeal, name: str = "auto") -> tuple[Engine, str 
         if reason:
             raise EngineNotApplicable(f"--engine {name}: cannot solve {deal.name!r} exactly: {reason}")
         return engine, None
-    reasons = []
+    reasons: list[str] = []
     for engine in installed_engines():
         reason = engine.accepts(deal)
         if reason is None:

@@ -71,7 +71,9 @@ def counter(
     would accept); default ``best``, ``zopa`` with buyer profiles. ``learn``: without buyer profiles, let a utility learned from the buyer's offers compete with the model's.
     """
     deal = as_deal(model)
-    offers = history if all(isinstance(h, Offer) for h in history) else parse_history(history)
+    offers = [h for h in history if isinstance(h, Offer)]
+    if len(offers) < len(history):
+        offers = parse_history(history)
     progress, turns_left, notes = negotiation_clock(progress, round, deadline)
     if exponent <= 0:
         raise OptionError("exponent", exponent, "a number > 0")
@@ -89,7 +91,7 @@ def counter(
         opening=opening,
         learn=learn,
         notes=notes,
-    )  # type: ignore[arg-type]
+    )
 
 
 def negotiation_clock(
