@@ -10,7 +10,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from dealopt import ModelError, compile_model, frontier, load_model, model_from_data
+from dealopt import Evaluation, ModelError, compile_model, evaluate, frontier, load_model, model_from_data
 from dealopt.engines.base import EngineOptionError, EngineOptions, RawFrontier, resolution
 from dealopt.engines.registry import ENGINES, EngineNotApplicable, get_engine
 from dealopt.errors import LimitError
@@ -41,6 +41,13 @@ def _id(pair: tuple[str, Case]) -> str:
 @cache
 def _deal(case_name: str):
     return compiled(next(c for c in CASES if c.name == case_name))
+
+
+@cache
+def _every_package_evaluated(case_name: str) -> Evaluation:
+    """Every package of the case listed as a dict and evaluated by value (the reference; once per case)."""
+    deal = _deal(case_name)
+    return evaluate(deal, list(all_packages(deal.model)))
 
 
 @cache
@@ -127,11 +134,7 @@ def test_all_packages_lists_every_tie(pair):
     assert packages_off(deal, raw) == []
     if case.stepless:
         return
-    model = deal.model
-    pkgs = list(all_packages(model))
-    from dealopt import evaluate
-
-    ev = evaluate(deal, pkgs)
+    ev = _every_package_evaluated(case.name)
     q_s, q_b = resolution(deal)
     for i in range(len(raw)):
         reach = ev.acceptable & (np.abs(ev.seller - raw.seller[i]) <= q_s) & (np.abs(ev.buyer - raw.buyer[i]) <= q_b)
