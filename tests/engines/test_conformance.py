@@ -14,11 +14,13 @@ from dealopt import Evaluation, ModelError, compile_model, evaluate, frontier, l
 from dealopt.engines.base import EngineOptionError, EngineOptions, RawFrontier, resolution
 from dealopt.engines.registry import ENGINES, EngineNotApplicable, get_engine
 from dealopt.errors import LimitError
+from dealopt.model.compiled import CompiledDeal
 from dealopt.model.reference import all_packages
 from engines.cases import ROOT, Case, model_paths, reordered
 from engines.conformance import (
     cases,
     compiled,
+    compiled_case,
     dominated_points,
     engine_names,
     frontier_json,
@@ -27,6 +29,7 @@ from engines.conformance import (
     reference_of,
     same_frontier,
     solve,
+    solved_case,
 )
 
 ENGINE_NAMES = engine_names()
@@ -38,9 +41,8 @@ def _id(pair: tuple[str, Case]) -> str:
     return f"{pair[0]}-{pair[1].name}"
 
 
-@cache
-def _deal(case_name: str):
-    return compiled(next(c for c in CASES if c.name == case_name))
+def _deal(case_name: str) -> CompiledDeal:
+    return compiled_case(case_name)
 
 
 @cache
@@ -50,9 +52,8 @@ def _every_package_evaluated(case_name: str) -> Evaluation:
     return evaluate(deal, list(all_packages(deal.model)))
 
 
-@cache
 def _solved(engine: str, case_name: str) -> RawFrontier:
-    return solve(engine, _deal(case_name))
+    return solved_case(engine, case_name)
 
 
 def _applies(engine: str, case: Case, check: str) -> None:
@@ -130,7 +131,7 @@ def test_all_packages_lists_every_tie(pair):
     engine, case = pair
     _applies(engine, case, "all_packages")
     deal = _deal(case.name)
-    raw = solve(engine, deal, EngineOptions(all_packages=True))
+    raw = solved_case(engine, case.name, all_packages=True)
     assert packages_off(deal, raw) == []
     if case.stepless:
         return
