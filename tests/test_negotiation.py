@@ -130,8 +130,9 @@ def test_trades_bad_input():
         dealopt.trades(deal, {"price": 95})
     with pytest.raises(OptionError, match="max_issues"):
         dealopt.trades(deal, "nash", max_issues=9)
-    with pytest.raises(PackageError, match="expected a package or one of"):
+    with pytest.raises(OptionError, match=r"^from_package: 'fair'; expected a package or one of nash") as info:
         dealopt.trades(deal, "fair")
+    assert info.value.param == "from_package"
 
 
 # ---------------------------------------------------------------- counter-offers

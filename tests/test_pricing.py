@@ -395,7 +395,7 @@ def _saas(**cells: Any) -> dict[str, Any]:
 PLANTED: list[tuple[dict[str, Any], str | None]] = [
     (_saas(), None),
     (_saas(model="nope"), "model: 'nope' is not a model in"),
-    (_saas(model="elsewhere/missing.yaml"), "no such model file"),
+    (_saas(model="elsewhere/missing.yaml"), "is a path; expected a model name in"),
     (_saas(model="broken"), "is not a valid model"),
     (_saas(model="no-price"), "has no price issue"),
     (_saas(model="table-price"), "through a table"),

@@ -173,7 +173,7 @@ def test_cli_prices_and_prints_the_summary(tmp_path: Path) -> None:
     [
         (["missing.csv", "-o", "o.csv"], "error: QUOTES: missing.csv: no such file or directory"),
         (["q.csv", "-o", "o.txt"], "error: -o: o.txt: unknown format '.txt'"),
-        (["q.csv", "-o", "o.csv", "--workers", "0"], "error: --workers: 0; expected at least 1"),
+        (["q.csv", "-o", "o.csv", "--workers", "0"], "error: --workers: 0; expected a number in [1, 4096]"),
         (
             ["q.csv", "-o", "o.csv", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"],
             "error: --workers and --scheduler: give one",
@@ -181,7 +181,7 @@ def test_cli_prices_and_prints_the_summary(tmp_path: Path) -> None:
         (["q.csv", "-o", "o.csv", "--scheduler", "localhost"], "error: --scheduler: 'localhost'; expected an address"),
         (["q.csv", "-o", "o.csv", "--models", "nowhere"], "error: --models: "),
         (["q.csv", "-o", "o.csv", "--models", "."], "error: --models: "),
-        (["q.csv", "-o", "o.csv", "--chunk-rows", "0"], "error: --chunk-rows: 0; expected at least 1"),
+        (["q.csv", "-o", "o.csv", "--chunk-rows", "0"], "error: --chunk-rows: 0; expected a number ≥ 1"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(

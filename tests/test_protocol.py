@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 import dealopt
 from conftest import MODELS, ROOT
 from dealopt import compile_model, load_model, model_from_data
-from dealopt.errors import PackageError
+from dealopt.errors import OptionError
 from dealopt.interfaces.cli import app
 from dealopt.negotiation.agents import AGENTS, Turn, make_agent
 from dealopt.negotiation.agents.base import Action, Agent, accept, end, offer
@@ -255,13 +255,13 @@ def test_profiles_model_plays_the_most_probable_profile() -> None:
 
 def test_simulate_rejects_unknown_names_in_their_own_words() -> None:
     deal = tiny()
-    with pytest.raises(PackageError, match=r"^opponent: 'nobody'; expected one of boulware"):
+    with pytest.raises(OptionError, match=r"^opponent: 'nobody'; expected one of boulware"):
         simulate(deal, "nobody")
-    with pytest.raises(PackageError, match=r"^seller: 'x'; expected engine or one of"):
+    with pytest.raises(OptionError, match=r"^seller: 'x'; expected one of engine, boulware"):
         simulate(deal, "linear", seller="x")
-    with pytest.raises(PackageError, match=r"^rounds: 0"):
+    with pytest.raises(OptionError, match=r"^rounds: 0; expected a number ≥ 1$"):
         simulate(deal, "linear", 0)
-    with pytest.raises(PackageError, match="guessed buyer"):
+    with pytest.raises(OptionError, match="only our engine is told a buyer model"):
         simulate(deal, "linear", seller="linear", guessed=True)
 
 
@@ -307,9 +307,9 @@ def test_cli_simulate_json_transcript_and_baseline() -> None:
     ("args", "words"),
     [
         (["--opponent", "nobody"], "opponent: 'nobody'; expected one of"),
-        (["--seller", "nobody"], "seller: 'nobody'; expected engine or one of"),
-        (["--rounds", "0"], "rounds: 0; expected at least 1"),
-        (["--seller", "linear", "--guessed"], "guessed buyer"),
+        (["--seller", "nobody"], "--seller: 'nobody'; expected one of engine, boulware"),
+        (["--rounds", "0"], "--rounds: 0; expected a number ≥ 1"),
+        (["--seller", "linear", "--guessed"], "--guessed: True; expected false: only our engine"),
     ],
 )
 def test_cli_simulate_bad_options_exit_2_in_one_line(args: list[str], words: str) -> None:

@@ -28,10 +28,11 @@ from typer.testing import CliRunner
 import dealopt
 from conftest import MODELS, model_files
 from dealopt import DealoptError, compile_model, load_model
+from dealopt.errors import OptionError
 from dealopt.interfaces.cli import app as cli_app
-from dealopt.interfaces.documents import counter_proposal, describe_model, evaluation_document, trades_proposal
 from dealopt.model.levels import display_value
 from dealopt.negotiation.counter import Offer
+from dealopt.negotiation.documents import counter_proposal, describe_model, evaluation_document, trades_proposal
 from dealopt.negotiation.simulate import BUYERS, simulate
 from dealopt.service import ServiceSettings, create_app
 from dealopt.service.catalog import Catalog
@@ -319,8 +320,9 @@ def test_keys_from_a_file_and_the_environment(tmp_path: Path, monkeypatch: pytes
     assert load_keys(path) == KEYS  # the file wins over the environment
     monkeypatch.delenv("DEALOPT_API_KEYS")
     assert load_keys() == {}
-    with pytest.raises(DealoptError, match="no API keys"):
+    with pytest.raises(OptionError, match=r"^keys: no API keys; expected a YAML file") as info:
         create_app(ServiceSettings(MODELS, {}))
+    assert info.value.param == "keys"
     # the settings never print a key
     s = ServiceSettings(MODELS, dict(KEYS))
     assert ANALYST_KEY not in repr(s) and ANALYST_KEY not in str(s)
@@ -339,8 +341,8 @@ def test_keys_from_a_file_and_the_environment(tmp_path: Path, monkeypatch: pytes
         ("- a\n- b\n", "expected a YAML mapping key: role"),
         ("just a string", "expected a YAML mapping key: role"),
         ("", "expected a YAML mapping key: role"),
-        (f"{ANALYST_KEY}: boss\n", "role 'boss'; expected one of rep, desk, analyst, admin"),
-        (f"{ANALYST_KEY}: [rep]\n", "expected one of rep, desk, analyst, admin"),
+        (f"{ANALYST_KEY}: boss\n", "'boss'; expected a role: one of rep, desk, analyst, admin"),
+        (f"{ANALYST_KEY}: [rep]\n", "expected a role: one of rep, desk, analyst, admin"),
         ("short: rep\n", "shorter than 16 characters"),
     ],
 )
@@ -351,7 +353,7 @@ def test_bad_key_files_are_one_line_errors(tmp_path: Path, text: str | None, mes
     with pytest.raises(DealoptError) as info:
         load_keys(path)
     msg = str(info.value)
-    assert message in msg and "\n" not in msg and msg.startswith(f"--keys {path}")
+    assert message in msg and "\n" not in msg and msg.startswith("keys: ") and "--" not in msg
     assert ANALYST_KEY not in msg
 
 
@@ -359,7 +361,7 @@ def test_bad_key_files_are_one_line_errors(tmp_path: Path, text: str | None, mes
     ("value", "message"),
     [
         ("nocolon-0123456789abcdef", "expected key:role,key:role"),
-        (f"{ANALYST_KEY}:boss", "role 'boss'"),
+        (f"{ANALYST_KEY}:boss", "'boss'; expected a role"),
         ("short:rep", "shorter than 16 characters"),
     ],
 )
@@ -376,14 +378,14 @@ def test_serve_refuses_bad_keys_in_one_line(tmp_path: Path) -> None:
     path.write_text("- not a mapping\n", encoding="utf-8")
     run = run_cli("serve", "--models", MODELS, "--keys", path, "--port", "1")
     assert run.returncode == 2
-    assert run.stderr.strip().splitlines() == [f"error: --keys {path}: expected a YAML mapping key: role"]
+    assert run.stderr.strip().splitlines() == [f"error: --keys: {str(path)!r}; expected a YAML mapping key: role"]
     env = {k: v for k, v in os.environ.items() if k != "DEALOPT_API_KEYS"}
     run = subprocess.run(
         [str(DEALOPT), "serve", "--models", str(MODELS), "--port", "1"], capture_output=True, text=True, env=env
     )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
-        "error: no API keys: give --keys FILE (YAML key: role) or set DEALOPT_API_KEYS=key:role,…"
+        "error: --keys: no API keys; expected a YAML file key: role or DEALOPT_API_KEYS"
     ]
 
 

@@ -19,7 +19,15 @@ _LAZY: dict[str, tuple[str, str]] = {
     "OptionError": ("dealopt.errors", "OptionError"),
     "PackageError": ("dealopt.errors", "PackageError"),
     "SolveError": ("dealopt.errors", "SolveError"),
-    # (issue 12, contract branch: EngineError, EngineNotApplicable and the options models go here)
+    "EngineError": ("dealopt.errors", "EngineError"),
+    "EngineNotApplicable": ("dealopt.errors", "EngineNotApplicable"),
+    # options (what the library, the CLI and the service accept)
+    "CounterOptions": ("dealopt.options", "CounterOptions"),
+    "FrontierOptions": ("dealopt.options", "FrontierOptions"),
+    "PricingOptions": ("dealopt.options", "PricingOptions"),
+    "SimulateOptions": ("dealopt.options", "SimulateOptions"),
+    "SweepOptions": ("dealopt.options", "SweepOptions"),
+    "TradesOptions": ("dealopt.options", "TradesOptions"),
     # model
     "CompiledDeal": ("dealopt.model.compiled", "CompiledDeal"),
     "DealModel": ("dealopt.model.schema", "DealModel"),
@@ -45,7 +53,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "frontier": ("dealopt.negotiation.frontier", "frontier"),
     "simulate": ("dealopt.negotiation.simulate", "simulate"),
     "trades": ("dealopt.negotiation.api", "trades"),
-    # learning (issue 13, learn branch: learn and simulate_history go here)
+    # learning
+    "LearnResult": ("dealopt.learning", "LearnResult"),
+    "learn": ("dealopt.learning", "learn"),
+    "simulate_history": ("dealopt.learning", "simulate_history"),
     # batch (pandas, pyarrow, SciPy and Dask load with these)
     "PricedVariants": ("dealopt.batch.pricing", "PricedVariants"),
     "PricingRun": ("dealopt.batch.pricing", "PricingRun"),
@@ -58,7 +69,17 @@ _LAZY: dict[str, tuple[str, str]] = {
 if TYPE_CHECKING:  # what the lazy names are, for type checkers, IDEs and the API reference
     from dealopt.batch.pricing import PricedVariants, PricingRun, price_variants, price_variants_file
     from dealopt.batch.sweep import SweepResult, sweep
-    from dealopt.errors import DealoptError, LimitError, ModelError, OptionError, PackageError, SolveError
+    from dealopt.errors import (
+        DealoptError,
+        EngineError,
+        EngineNotApplicable,
+        LimitError,
+        ModelError,
+        OptionError,
+        PackageError,
+        SolveError,
+    )
+    from dealopt.learning import LearnResult, learn, simulate_history
     from dealopt.model.compiled import CompiledDeal, compile_model
     from dealopt.model.evaluation import Evaluation, evaluate
     from dealopt.model.importers.genius import import_genius
@@ -69,6 +90,14 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers, IDEs and the AP
     from dealopt.negotiation.frontier import FrontierPoint, FrontierResult, NoDeal, Solution, frontier
     from dealopt.negotiation.simulate import SimulationResult, simulate
     from dealopt.negotiation.trades import Trade, TradeResult
+    from dealopt.options import (
+        CounterOptions,
+        FrontierOptions,
+        PricingOptions,
+        SimulateOptions,
+        SweepOptions,
+        TradesOptions,
+    )
 
     __version__: str
 
@@ -102,11 +131,16 @@ def __dir__() -> list[str]:
 __all__ = [
     "CompiledDeal",
     "Counter",
+    "CounterOptions",
     "DealModel",
     "DealoptError",
+    "EngineError",
+    "EngineNotApplicable",
     "Evaluation",
+    "FrontierOptions",
     "FrontierPoint",
     "FrontierResult",
+    "LearnResult",
     "LimitError",
     "ModelError",
     "NoDeal",
@@ -114,25 +148,31 @@ __all__ = [
     "OptionError",
     "PackageError",
     "PricedVariants",
+    "PricingOptions",
     "PricingRun",
     "Recommendation",
+    "SimulateOptions",
     "SimulationResult",
     "Solution",
     "SolveError",
+    "SweepOptions",
     "SweepResult",
     "Trade",
     "TradeResult",
+    "TradesOptions",
     "compile_model",
     "counter",
     "evaluate",
     "frontier",
     "import_genius",
+    "learn",
     "load_model",
     "model_from_data",
     "model_from_text",
     "price_variants",
     "price_variants_file",
     "simulate",
+    "simulate_history",
     "sweep",
     "trades",
 ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from dealopt.batch.options import OptionError
+from dealopt.options import ClusterOptions
 
 __all__ = ["Executor", "Progress", "executor", "BatchSummary", "cpu_count", "plural"]
 
@@ -149,7 +150,10 @@ class DaskExecutor(Executor):
                         n_workers=workers,
                         threads_per_worker=1,
                         processes=True,
-                        dashboard_address=":0",
+                        host="127.0.0.1",
+                        # no dashboard (it would show the cluster to anyone), and its HTTP port on loopback only
+                        dashboard_address="127.0.0.1:0",
+                        scheduler_kwargs={"dashboard": False},
                         silence_logs=40,
                     )
                 self._client = Client(self._cluster)
@@ -189,10 +193,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Iterat
     """In process when neither is given; else a local Dask cluster of ``workers`` or the one at ``scheduler``."""
     if workers is not None and scheduler is not None:
         raise OptionError("workers/scheduler", "give one or the other, not both")
-    if workers is not None and workers < 1:
-        raise OptionError("workers", f"{workers}; expected at least 1")
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://")):
-        raise OptionError("scheduler", f"{scheduler!r}; expected an address such as tcp://127.0.0.1:8786")
+    ClusterOptions.check(workers=workers, scheduler=scheduler)
     if workers is None and scheduler is None:
         ex: Executor = Executor()
     else:

@@ -1,24 +1,8 @@
-"""Bad arguments of the batch functions: one error class naming the argument, as the function spells it.
-
-Library messages never name command-line flags: the CLI maps :attr:`OptionError.argument`
-to its flag (``out`` → ``-o``) when it prints the message.
-"""
+"""Bad arguments of the batch functions: :class:`dealopt.errors.OptionError`, naming the argument as the function
+spells it (the CLI maps it to its flag, ``out`` → ``-o``, with :meth:`~dealopt.errors.OptionError.shown_as`)."""
 
 from __future__ import annotations
 
-from dealopt.errors import DealoptError
+from dealopt.errors import OptionError
 
 __all__ = ["OptionError"]
-
-
-class OptionError(DealoptError):
-    """An argument of a batch function is not usable; ``argument`` names it, ``detail`` says why."""
-
-    def __init__(self, argument: str, detail: str) -> None:
-        self.argument = argument
-        self.detail = detail
-        super().__init__(f"{argument}: {detail}")
-
-    def shown_as(self, names: dict[str, str]) -> str:
-        """The message with the argument renamed as in ``names`` (e.g. a CLI flag)."""
-        return f"{names.get(self.argument, self.argument)}: {self.detail}"

@@ -7,15 +7,11 @@ import math
 import re
 from typing import Any
 
-from dealopt.errors import DealoptError
+from dealopt.errors import PathError
 
 __all__ = ["PathError", "parse_path", "get_path", "set_path", "with_values"]
 
 _TOKEN = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
-
-
-class PathError(DealoptError):
-    """A sweep path that does not address a number in the model."""
 
 
 def parse_path(path: str) -> list[str | int]:

@@ -18,12 +18,11 @@ from typing import Any, ClassVar, Protocol, overload
 import numpy as np
 
 from dealopt.engines.stepless import NONE, stepless_reason
-from dealopt.errors import DealoptError, LimitError, ModelError, Problem
+from dealopt.errors import LimitError, ModelError, OptionError, Problem
 from dealopt.model.compiled import MAX_TABLE_CELLS, CompiledDeal
 
 __all__ = [
     "Engine",
-    "EngineOptionError",
     "EngineOptions",
     "IndexedPackages",
     "RawFrontier",
@@ -61,13 +60,9 @@ class Status(enum.Enum):
         return self in (Status.OPTIMAL, Status.INFEASIBLE)
 
 
-class EngineOptionError(DealoptError):
-    """An engine option has a value outside its declared range."""
-
-
-def option_error(name: str, expected: str, value: Any) -> EngineOptionError:
-    """The one message for a bad option: "The 'x' option must be … Got … instead."."""
-    return EngineOptionError(f"The {name!r} option must be {expected}. Got {value!r} instead.")
+def option_error(name: str, expected: str, value: Any) -> OptionError:
+    """The one message for a bad option (:class:`~dealopt.errors.OptionError`: ``name: value; expected …``)."""
+    return OptionError(name, value, expected)
 
 
 @dataclass(frozen=True)
@@ -82,14 +77,14 @@ class EngineOptions:
 
     def __post_init__(self) -> None:
         if not isinstance(self.all_packages, bool):
-            raise option_error("all_packages", "a bool", self.all_packages)
+            raise option_error("all_packages", "true or false", self.all_packages)
         for name in ("max_packages_per_point", "max_space", "chunk_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise option_error(name, "an int ≥ 1", value)
+                raise option_error(name, "an integer ≥ 1", value)
         t = self.time_limit
         if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0 or t != t):
-            raise option_error("time_limit", "a number of seconds > 0 or None", t)
+            raise option_error("time_limit", "a number of seconds > 0, or none", t)
 
 
 @dataclass(frozen=True)
@@ -192,7 +187,7 @@ def untabulated(deal: CompiledDeal) -> str | None:
         if size > MAX_TABLE_CELLS:
             names = ", ".join(deal.issues[i].name for i in grid)
             return (
-                f"issues {names} interact in {size:,} joint levels, more than {MAX_TABLE_CELLS:,} (use --engine milp)"
+                f"issues {names} interact in {size:,} joint levels, more than {MAX_TABLE_CELLS:,} (use the engine milp)"
             )
     return None
 

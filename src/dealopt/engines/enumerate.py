@@ -47,8 +47,10 @@ class EnumerateEngine:
         size = deal.space_size or 0
         if size > options.max_space:
             raise LimitError(
-                f"enumerate: the outcome space has {size:,} packages, more than the limit {options.max_space:,}; "
-                "use --engine merge or milp, or raise --max-space"
+                f"enumerate: the outcome space has {size:,} packages, more than the limit max_space = "
+                f"{options.max_space:,}; use the engine merge or milp, or raise max_space",
+                limit="max_space",
+                value=options.max_space,
             )
         q_s, q_b = resolution(deal)
         shape = deal.shape

@@ -211,7 +211,9 @@ def best_improvements(
         if len(idx) > MAX_STATES:
             raise LimitError(
                 f"trades: the search keeps {len(idx):,} partial trades (limit {MAX_STATES:,}); "
-                "use a smaller --max-issues"
+                "use a smaller max_issues",
+                limit="trade_states",
+                value=MAX_STATES,
             )
         back.append((idx // len(o.joint), idx % len(o.joint)))
         ds, db, n = cand_ds, cand_db, cand_n

@@ -1,7 +1,8 @@
 """The engines in preference order, what each needs, and how ``auto`` picks one.
 
-The list below is the one place engine names come from: the CLI's ``--engine``,
-the service's request bodies and ``docs/engines.md`` all read it. Whether an
+The engine names come from one list, :data:`dealopt.options.ENGINE_NAMES` (the CLI's
+engine choice, the service's request bodies and ``docs/engines.md`` read it); the
+engines below are exactly those, in the same order. Whether an
 engine is installed is read from what it declares it requires, without
 importing any solver.
 """
@@ -15,8 +16,9 @@ from dealopt.engines.base import Engine
 from dealopt.engines.enumerate import EnumerateEngine
 from dealopt.engines.merge import MergeEngine
 from dealopt.engines.milp import MilpEngine
-from dealopt.errors import DealoptError
+from dealopt.errors import EngineNotApplicable, OptionError
 from dealopt.model.compiled import CompiledDeal
+from dealopt.options import ENGINE_NAMES
 
 __all__ = [
     "ENGINES",
@@ -31,15 +33,11 @@ __all__ = [
 ]
 
 
-class EngineNotApplicable(DealoptError):
-    """The named engine cannot solve this model exactly."""
-
-
 #: Every engine dealopt has, in preference order for ``auto``.
 ENGINES: tuple[type[Engine], ...] = (MergeEngine, EnumerateEngine, MilpEngine)
 
-#: What ``--engine`` accepts.
-ENGINE_NAMES: tuple[str, ...] = ("auto", *(e.name for e in ENGINES))
+if ENGINE_NAMES != ("auto", *(e.name for e in ENGINES)):  # pragma: no cover - a programming error
+    raise ImportError(f"dealopt.options.ENGINE_NAMES {ENGINE_NAMES} does not list the registered engines")
 
 
 @functools.cache
@@ -65,11 +63,9 @@ def get_engine(name: str) -> Engine:
         if cls.name == name:
             if not installed(cls):
                 needs = " or ".join(", ".join(g) for g in (cls.requires, cls.fallback) if g)
-                raise EngineNotApplicable(f"--engine {name}: not installed here (it needs {needs})")
+                raise EngineNotApplicable(f"engine {name}: not installed here (it needs {needs})", engine=name)
             return cls()
-    raise EngineNotApplicable(
-        f"--engine: unknown or unavailable engine {name!r}; expected one of {', '.join(ENGINE_NAMES)}"
-    )
+    raise OptionError("engine", name, "one of " + ", ".join(ENGINE_NAMES))
 
 
 def explain_choice(deal: CompiledDeal, name: str = "auto") -> tuple[Engine, str | None]:
@@ -78,7 +74,7 @@ def explain_choice(deal: CompiledDeal, name: str = "auto") -> tuple[Engine, str 
         engine = get_engine(name)
         reason = engine.accepts(deal)
         if reason:
-            raise EngineNotApplicable(f"--engine {name}: cannot solve {deal.name!r} exactly: {reason}")
+            raise EngineNotApplicable(f"engine {name}: cannot solve {deal.name!r} exactly: {reason}", engine=name)
         return engine, None
     reasons: list[str] = []
     for engine in installed_engines():

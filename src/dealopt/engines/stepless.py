@@ -40,7 +40,7 @@ def stepless_reason(deal: CompiledDeal, takes: str) -> str | None:
         name = stepless[0].name
         return (
             f"issue {name!r} is continuous without step, so its levels cannot be listed "
-            "(give it a step, or use --engine merge or milp)"
+            "(give it a step, or use the engine merge or milp)"
         )
     for party, util in (("seller", deal.seller), ("buyer", deal.buyer)):
         for k, term in enumerate(util.terms):

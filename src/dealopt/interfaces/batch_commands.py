@@ -28,6 +28,8 @@ FLAGS = {
     "scheduler": "--scheduler",
     "workers/scheduler": "--workers and --scheduler",
     "chunk_rows": "--chunk-rows",
+    "resume": "--resume",
+    "allow_model_paths": "--allow-model-paths",
 }
 
 
@@ -62,6 +64,15 @@ def price_variants_cmd(
         int, typer.Option("--chunk-rows", help="Rows per chunk (memory and task size).")
     ] = DEFAULT_CHUNK_ROWS,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run into a directory: keep its verified parts.")
+    ] = False,
+    allow_model_paths: Annotated[
+        bool,
+        typer.Option(
+            "--allow-model-paths", help="Also read model column cells that are paths (not only names in --models)."
+        ),
+    ] = False,
 ) -> None:
     """Price quote variants as trades from the base quote: break-evens, floor, suggested price, approval."""
     try:
@@ -73,6 +84,8 @@ def price_variants_cmd(
             scheduler=scheduler,
             quiet=quiet,
             chunk_rows=chunk_rows,
+            resume=resume,
+            allow_model_paths=allow_model_paths,
         )
     except OptionError as exc:
         fail(exc.shown_as(FLAGS))

@@ -439,7 +439,7 @@ def simulate_cmd(
         names = BUYERS if opponent == "all" else (opponent,)
         results = [simulate(deal, name, rounds, seller=seller, guessed=guessed) for name in names]
     except DealoptError as exc:
-        fail(str(exc))
+        fail(shown(exc))
         return
     if as_json:
         emit_json([r.to_dict(transcript) for r in results])
@@ -492,6 +492,7 @@ def import_genius_cmd(
 
 
 def _register_more() -> None:
+    from dealopt.interfaces import mcp_command
     from dealopt.interfaces.batch_commands import register as register_batch
     from dealopt.interfaces.serve_command import register as register_serve
     from dealopt.interfaces.sweep_commands import register as register_sweeps
@@ -499,13 +500,34 @@ def _register_more() -> None:
     register_sweeps(app)
     register_batch(app)
     register_serve(app)
+    __import__("dealopt.interfaces.learn_commands", fromlist=["register"]).register(app)  # learn, simulate-history
+    mcp_command.register(app)
 
 
 _register_more()
 
 
 #: Library parameter names whose flag is not ``--`` + the name with dashes.
-_FLAGS = {"round": "--round/--deadline", "from_package": "--from"}
+#: The library's parameter names whose flag is not ``--`` + the name with dashes (the one param → flag mapping).
+_FLAGS = {
+    "round": "--round/--deadline",
+    "from_package": "--from",
+    "models_dir": "--models",
+    "state_dir": "--state-dir",
+    "cors_origins": "--cors-origin",
+}
+
+
+def _flag(param: str) -> str:
+    if param.isupper():  # an environment variable (DEALOPT_API_KEYS …) is named as it is
+        return param
+    return _FLAGS.get(param, "--" + param.replace("_", "-"))
+
+
+def shown(exc: DealoptError) -> str:
+    """The message of a library error as the CLI says it: its parameter named by its flag."""
+    param = exc.param if isinstance(exc, OptionError) else None
+    return exc.shown_as({param: _flag(param)} if param else _FLAGS)
 
 
 def main() -> None:
@@ -513,9 +535,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except DealoptError as exc:
-        if isinstance(exc, OptionError):  # the library names its parameter; here it is a flag
-            exc = OptionError(_FLAGS.get(exc.param, "--" + exc.param.replace("_", "-")), exc.value, exc.expected)
-        for line in str(exc).splitlines() or [type(exc).__name__]:
+        for line in shown(exc).splitlines() or [type(exc).__name__]:
             err.print(f"error: {line}", markup=False)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -69,41 +69,49 @@ def register(app: typer.Typer) -> None:
         log_level: Annotated[
             str, typer.Option("--log-level", help="debug, info (one line a request), warning, error.")
         ] = "info",
+        cors_origin: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--cors-origin",
+                help="A browser origin allowed to call the API, e.g. https://crm.example.com (repeatable; none by "
+                "default).",
+            ),
+        ] = None,
     ) -> None:
         """Serve the JSON API (/v1/…, OpenAPI at /docs) and the deal-desk page (/).
 
         Models are read once into a snapshot (its content hash is the model_version of every answer); SIGHUP or
         POST /v1/admin/reload (admin key) reads the folder again and switches every worker at once.
         """
-        from dealopt.errors import DealoptError
+        from dealopt.errors import OptionError
         from dealopt.service import ServiceSettings
         from dealopt.service.catalog import Catalog, read_folder
         from dealopt.service.server import Listen, serve
         from dealopt.service.settings import load_keys
 
         if not 0 < port < 65536:
-            raise DealoptError(f"--port: {port}; expected 1…65535")
+            raise OptionError("port", port, "1…65535")
         positive = {
-            "--max-body": max_body,
-            "--max-space": max_space,
-            "--time-budget": time_budget,
-            "--workers": workers,
-            "--solver-processes": solver_processes,
-            "--per-key": per_key,
-            "--per-key-solver": per_key_solver,
-            "--space-cache-mb": space_cache_mb,
-            "--max-connections": max_connections,
-            "--head-timeout": head_timeout,
-            "--body-timeout": body_timeout,
-            "--keep-alive": keep_alive,
+            "max_body": max_body,
+            "max_space": max_space,
+            "time_budget": time_budget,
+            "workers": workers,
+            "solver_processes": solver_processes,
+            "per_key": per_key,
+            "per_key_solver": per_key_solver,
+            "space_cache_mb": space_cache_mb,
+            "max_connections": max_connections,
+            "head_timeout": head_timeout,
+            "body_timeout": body_timeout,
+            "keep_alive": keep_alive,
         }
-        for flag, value in positive.items():
+        for param, value in positive.items():
             if not value > 0:
-                raise DealoptError(f"{flag}: {value}; expected a positive number")
+                raise OptionError(param, value, "a positive number")
         if not 0 <= solver_nice <= 19:
-            raise DealoptError(f"--solver-nice: {solver_nice}; expected 0…19")
+            raise OptionError("solver_nice", solver_nice, "0…19")
         if log_level not in ("debug", "info", "warning", "error"):
-            raise DealoptError(f"--log-level: {log_level[:20]!r}; expected debug, info, warning or error")
+            raise OptionError("log_level", log_level[:20], "debug, info, warning or error")
         settings = ServiceSettings(
             models,
             load_keys(keys),
@@ -116,9 +124,12 @@ def register(app: typer.Typer) -> None:
             per_key_solver=per_key_solver,
             space_cache_bytes=space_cache_mb * 2**20,
             body_timeout=body_timeout,
+            cors_origins=tuple(cors_origin or ()),
         )
         if not settings.keys:
-            raise DealoptError("no API keys: give --keys FILE (YAML key: role) or set DEALOPT_API_KEYS=key:role,…")
+            raise OptionError(
+                "keys", OptionError.NO_VALUE, "no API keys; expected a YAML file key: role or DEALOPT_API_KEYS"
+            )
         read_folder(models)  # a missing folder is one line, before anything starts
 
         def announce(catalog: Catalog) -> None:

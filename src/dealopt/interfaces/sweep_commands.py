@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from dealopt.batch.options import OptionError
-from dealopt.errors import DealoptError
+from dealopt.errors import LimitError
 from dealopt.interfaces.console import ModelArg, err, fail, load
 
 __all__ = ["FLAGS", "read_table", "register"]
@@ -22,25 +22,27 @@ FLAGS = {
     "workers": "--workers",
     "scheduler": "--scheduler",
     "workers/scheduler": "--workers and --scheduler",
+    "table": "TABLE",
     "x": "--x",
     "y": "--y",
     "hue": "--hue",
     "heat": "--heat",
+    "max_scenarios": "--max-scenarios",
 }
 
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a Parquet file or directory, or a CSV file (a sweep's output)."""
     if not path.exists():
-        raise DealoptError(f"{path}: no such file")
+        raise OptionError("table", f"{path}: no such file")
     try:
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if path.suffix.lower() == ".csv":
             return pd.read_csv(path)
     except (OSError, ValueError) as exc:
-        raise DealoptError(f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
-    raise DealoptError(f"{path}: unknown extension {path.suffix!r}; expected .parquet or .csv")
+        raise OptionError("table", f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
+    raise OptionError("table", f"{path}: unknown extension {path.suffix!r}; expected .parquet or .csv")
 
 
 def register(app: typer.Typer) -> None:
@@ -67,10 +69,14 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--scheduler", help="Run on the Dask cluster at tcp://HOST:PORT.")
         ] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+        max_scenarios: Annotated[
+            int, typer.Option("--max-scenarios", help="Refuse a sweep of more scenarios (grids × draws).")
+        ] = 1_000_000,
     ) -> None:
         """Solve the model under many scenarios (grids or seeded random draws); one row per scenario."""
         from dealopt.batch.executor import executor
         from dealopt.batch.sweep import load_sweep_spec, output_format, parse_vary, sweep
+        from dealopt.batch.sweep.spec import check_size
 
         if (spec is None) == (not vary):
             fail("--spec or --vary: give a sweep spec file or one or more --vary NAME=START:STOP:N, not both")
@@ -79,11 +85,17 @@ def register(app: typer.Typer) -> None:
             plan = load_sweep_spec(spec) if spec is not None else parse_vary(list(vary or []), list(normalize or []))
             if spec is not None and normalize:
                 fail("--normalize: goes with --vary; in a spec file write normalize: true under the name")
+            check_size(plan, max_scenarios)
             base = load(model)
             with executor(workers, scheduler) as ex:
-                result = sweep(base, plan, engine=engine, executor=ex, out=output, quiet=quiet)
+                result = sweep(
+                    base, plan, engine=engine, executor=ex, out=output, quiet=quiet, max_scenarios=max_scenarios
+                )
         except OptionError as exc:
             fail(exc.shown_as(FLAGS))
+            return
+        except LimitError as exc:
+            fail(f"{exc} (raise the limit with --max-scenarios)")
             return
         err.print(result.summary().line("scenario") + f" → {output}", markup=False)
 

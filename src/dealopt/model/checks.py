@@ -18,6 +18,7 @@ from dealopt.model.levels import (
     match_level,
     too_many_levels,
 )
+from dealopt.model.magnitudes import magnitude_problems
 from dealopt.model.schema import (
     ISSUE_NAME_PATTERN,
     CategoricalIssue,
@@ -69,6 +70,8 @@ class _Checker:
         self.check_party(m.parties.seller, "parties.seller", seller=True)
         self.check_party(m.parties.buyer, "parties.buyer", seller=False)
         self.check_policy()
+        if not self.problems:  # sizes are read from well-formed issues and factors only
+            self.problems += magnitude_problems(m)
 
     def check_issues(self) -> None:
         for name, issue in self.model.issues.items():

@@ -534,6 +534,10 @@ def _component(deal: CompiledDeal, idx: tuple[int, ...]) -> Component:
     return Component(idx, shape, strides, tables, np.ascontiguousarray(np.broadcast_to(feasible, shape)).reshape(-1))
 
 
+#: Past this many parts, parts of one shape are combined first (the pairwise search is cubic in the parts).
+_MANY_PARTS = 32
+
+
 def _reduce_small_first(parts: list[np.ndarray], op: np.ufunc, empty: np.ndarray) -> np.ndarray:
     """Combine broadcastable arrays, always joining the pair whose broadcast shape is smallest.
 
@@ -543,6 +547,12 @@ def _reduce_small_first(parts: list[np.ndarray], op: np.ufunc, empty: np.ndarray
     parts = list(parts)
     if not parts:
         return empty
+    if len(parts) > _MANY_PARTS:  # many terms (a buyer of many profiles): sum those of one shape first
+        by_shape: dict[tuple[int, ...], np.ndarray] = {}
+        for part in parts:
+            seen = by_shape.get(part.shape)
+            by_shape[part.shape] = part if seen is None else op(seen, part)
+        parts = list(by_shape.values())
     while len(parts) > 1:
         best = None
         for i in range(len(parts)):

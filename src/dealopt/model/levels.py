@@ -101,12 +101,7 @@ def display_value(value: Any) -> Any:
 def match_level(issue: AnyIssue, levels: np.ndarray | None, value: Any) -> int | None:
     """Index of the level equal to ``value``, or None when it is not a level."""
     if isinstance(issue, CategoricalIssue):
-        if isinstance(value, str):
-            try:
-                return issue.options.index(value)
-            except ValueError:
-                return None
-        return None
+        return issue.option_index.get(value) if isinstance(value, str) else None
     if levels is None:
         return None
     x = _as_number(value)

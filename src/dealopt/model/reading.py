@@ -66,6 +66,7 @@ def _item(path: str, index: int) -> str:
 # ---------------------------------------------------------------- YAML
 
 _FLOAT = "tag:yaml.org,2002:float"
+_STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 #: YAML 1.2 numbers with an exponent but no dot (``1e-9``, ``-2E+5``), which YAML 1.1 reads as text.
 _EXP_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
@@ -73,7 +74,11 @@ _EXP_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 _DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", "tag:yaml.org,2002:yaml"}
 
 
-class _Loader(yaml.SafeLoader):
+#: libyaml's parser and composer (C, with line marks) when PyYAML was built with it; else pure Python.
+_BASE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE):  # type: ignore[misc]
     """Safe loader; we build the Python data ourselves from the node graph."""
 
 
@@ -82,6 +87,43 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_FLOAT, _EXP_FLOAT, list("-+0123456789"))
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+
+
+def _count_nodes(text: str, source: str) -> int:
+    """Refuse a document of more than :data:`MAX_NODES` nodes, counted on the parser's events before any is built.
+
+    The events stream past (constant memory); a syntax error stops the count and is reported by the composer.
+    Returns how many aliases the document uses.
+    """
+    counter = _Loader(text)
+    count = aliases = 0
+    try:
+        while (event := counter.get_event()) is not None:
+            if isinstance(event, _NODE_EVENTS):
+                count += 1
+                aliases += isinstance(event, yaml.AliasEvent)
+                if count > MAX_NODES:
+                    raise ModelError(
+                        [
+                            Problem(
+                                "",
+                                f"the document has more than {MAX_NODES:,} values; expected a deal model "
+                                f"(at most {MAX_NODES:,} values)",
+                                event.start_mark.line + 1 if event.start_mark is not None else None,
+                            )
+                        ],
+                        source,
+                    )
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+    except yaml.YAMLError:
+        pass
+    finally:
+        counter.dispose()
+    return aliases
+
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -138,6 +180,8 @@ class _Builder:
         if node.tag not in _PLAIN_TAGS:
             raise self.fail(path, f"YAML tag {_show_tag(node.tag)} is not allowed; {_PLAIN}", node)
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return node.value
             try:
                 return self.loader.construct_object(node, deep=True)
             except (yaml.constructor.ConstructorError, ValueError) as exc:
@@ -178,15 +222,44 @@ def _first_line(text: Any) -> str:
     return lines[0] if lines else "invalid"
 
 
+def _explained(text: str, exc: yaml.MarkedYAMLError) -> yaml.MarkedYAMLError:
+    """libyaml's error, or PyYAML's more specific one for the same line (from the text up to just past it)."""
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None or _BASE is yaml.SafeLoader:
+        return exc
+    end = 0
+    for _ in range(mark.line + 2):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            end = len(text)
+            break
+    slow = yaml.SafeLoader(text[:end])
+    try:
+        slow.get_single_node()
+    except yaml.MarkedYAMLError as better:
+        where = better.problem_mark or better.context_mark
+        if where is not None and where.line == mark.line:
+            return better
+    except (yaml.YAMLError, RecursionError):
+        pass
+    finally:
+        slow.dispose()
+    return exc
+
+
 def _parse_yaml(text: str, source: str) -> SourceData:
+    aliases = _count_nodes(text, source)
     loader = _Loader(text)
     try:
         try:
             node = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
+        except yaml.MarkedYAMLError as fast:
+            exc = _explained(text, fast)
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
             what = _first_line(exc.problem or exc.context or "invalid YAML")
+            if "nesting depth" in what:
+                raise ModelError([Problem("", _TOO_DEEP)], source) from None
             if "another document" in what:
                 msg = "the file holds more than one YAML document (---); expected a single deal model"
             else:
@@ -196,7 +269,7 @@ def _parse_yaml(text: str, source: str) -> SourceData:
             raise ModelError([Problem("", f"YAML error: {_first_line(exc)}; expected valid YAML")], source) from None
         if node is None:
             raise ModelError([Problem("", _EMPTY)], source)
-        if _expanded_size(node, {}, MAX_NODES) > MAX_NODES:
+        if aliases and _expanded_size(node, {}, MAX_NODES) > MAX_NODES:
             raise ModelError(
                 [
                     Problem(
@@ -274,7 +347,22 @@ def _json_constant(name: str) -> float:
     return float(name.replace("Infinity", "inf"))
 
 
+_JSON_VALUE = re.compile(r'"(?:[^"\\]|\\.)*"|[{\[]|[^\s{}\[\]:,"]+', re.S)
+
+
+def _count_json(text: str, source: str) -> None:
+    """Refuse JSON text of more than :data:`MAX_NODES` values (keys counted), before any is built."""
+    for count, m in enumerate(_JSON_VALUE.finditer(text), 1):
+        if count > MAX_NODES:
+            line = text.count("\n", 0, m.start()) + 1
+            message = (
+                f"the document has more than {MAX_NODES:,} values; expected a deal model (at most {MAX_NODES:,} values)"
+            )
+            raise ModelError([Problem("", message, line)], source)
+
+
 def _parse_json(text: str, source: str) -> SourceData:
+    _count_json(text, source)
     try:
         data = json.loads(text, parse_constant=_json_constant)
     except json.JSONDecodeError as exc:

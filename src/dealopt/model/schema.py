@@ -7,6 +7,7 @@ are checked by :mod:`dealopt.model.checks`, which needs the whole model.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from typing import Annotated, Any, Literal, Union
@@ -120,8 +121,9 @@ class OrdinalIssue(_IssueBase):
 
     @model_validator(mode="after")
     def _known_labels(self) -> OrdinalIssue:
+        options = set(self.options)
         for key in self.labels or {}:
-            if key not in self.options:
+            if key not in options:
                 raise PydanticCustomError(
                     "labels",
                     f"labels names {_num(key)}, not an option; expected one of {', '.join(map(_num, self.options))}",
@@ -152,10 +154,15 @@ class CategoricalIssue(_IssueBase):
     options: Annotated[list[StrictStr], Field(min_length=1)]
     labels: dict[StrictStr, StrictStr] | None = None
 
+    @functools.cached_property
+    def option_index(self) -> dict[str, int]:
+        """Each option's position (a lookup in constant time)."""
+        return {o: i for i, o in enumerate(self.options)}
+
     @model_validator(mode="after")
     def _known_labels(self) -> CategoricalIssue:
         for key in self.labels or {}:
-            if key not in self.options:
+            if key not in self.option_index:
                 raise PydanticCustomError(
                     "labels", f"labels names {key!r}, not an option; expected one of {', '.join(self.options)}"
                 )

@@ -9,26 +9,24 @@ from dealopt.errors import OptionError, PackageError
 from dealopt.model.compiled import CompiledDeal, as_deal
 from dealopt.model.schema import DealModel
 from dealopt.negotiation.concession import DEFAULT_EXPONENT
-from dealopt.negotiation.counter import OPENINGS, Offer, Recommendation, parse_history, recommend
+from dealopt.negotiation.counter import Offer, Recommendation, parse_history, recommend
 from dealopt.negotiation.packages import package_index
 from dealopt.negotiation.trades import TradeResult, find_trades
+from dealopt.options import SOLUTIONS, CounterOptions, TradesOptions
 
-__all__ = ["SOLUTIONS", "as_deal", "counter", "resolve_package", "trades"]
-
-#: Names accepted for ``--from``: the bargaining packages of the frontier.
-SOLUTIONS = ("nash", "kalai_smorodinsky", "max_joint", "egalitarian")
+__all__ = ["SOLUTIONS", "as_deal", "counter", "negotiation_clock", "resolve_package", "trades"]
 
 
-def resolve_package(deal: CompiledDeal, package: dict[str, Any] | str, where: str = "--from") -> dict[str, Any]:
-    """A package given as a mapping, or by the name of a bargaining solution."""
+def resolve_package(deal: CompiledDeal, package: dict[str, Any] | str, where: str = "from_package") -> dict[str, Any]:
+    """A package given as a mapping, or by the name of a bargaining solution (``where``: the parameter's name)."""
     if isinstance(package, str):
         if package not in SOLUTIONS:
-            raise PackageError(f"{where}: {package!r}; expected a package or one of {', '.join(SOLUTIONS)}")
+            raise OptionError(where, package, "a package or one of " + ", ".join(SOLUTIONS))
         from dealopt.negotiation.frontier import frontier
 
         sol = getattr(frontier(deal), package)
         if sol is None:
-            raise PackageError(f"{where}: {package}: there is no ZOPA, so no {package} package")
+            raise PackageError(f"{where}: {package}: there is no ZOPA, so no {package} package", where)
         return dict(sol.package)
     return package
 
@@ -41,14 +39,13 @@ def trades(
     top: int | None = 10,
 ) -> TradeResult:
     """Every trade from a package (or ``"nash"`` …) changing at most ``max_issues`` issues, best first."""
+    TradesOptions.check(max_issues=max_issues, top=top)
     deal = as_deal(model)
     pkg = resolve_package(deal, from_package)
     if max_issues is None:
         pol = deal.model.policy
         max_issues = min(pol.max_issues_per_trade if pol else 2, len(deal.issues))
-    if top is not None and top < 1:
-        raise OptionError("top", top, "at least 1")
-    return find_trades(deal, package_index(deal, pkg, "--from"), max_issues, top)
+    return find_trades(deal, package_index(deal, pkg, "from_package"), max_issues, top)
 
 
 def counter(
@@ -70,20 +67,16 @@ def counter(
     ``opening``: where concession starts, ``best`` (our best allowed package) or ``zopa`` (our best package the buyer
     would accept); default ``best``, ``zopa`` with buyer profiles. ``learn``: without buyer profiles, let a utility learned from the buyer's offers compete with the model's.
     """
+    CounterOptions.check(
+        progress=progress, round=round, deadline=deadline, exponent=exponent, top=top, opening=opening, learn=learn
+    )
     deal = as_deal(model)
-    offers = [h for h in history if isinstance(h, Offer)]
-    if len(offers) < len(history):
-        offers = parse_history(history)
+    given: list[Any] = list(history)
+    offers = given if all(isinstance(h, Offer) for h in given) else parse_history(given)
     progress, turns_left, notes = negotiation_clock(progress, round, deadline)
-    if exponent <= 0:
-        raise OptionError("exponent", exponent, "a number > 0")
-    if top < 1:
-        raise OptionError("top", top, "at least 1")
-    if opening is not None and opening not in OPENINGS:
-        raise OptionError("opening", opening, "one of " + ", ".join(OPENINGS))
     return recommend(
         deal,
-        list(offers),
+        offers,
         progress,
         turns_left=turns_left,
         exponent=exponent,
@@ -98,16 +91,9 @@ def negotiation_clock(
     progress: float | None, round: int | None, deadline: int | None
 ) -> tuple[float, int | None, tuple[str, ...]]:
     """(progress, our turns left after this one, notes) from a progress value or a round of a deadline."""
-    if progress is not None and (round is not None or deadline is not None):
-        raise OptionError("progress", progress, "either progress or round with deadline, not both")
-    if round is not None or deadline is not None:
-        if round is None or deadline is None:
-            raise OptionError("round", round, "round and deadline together")
-        if isinstance(round, bool) or isinstance(deadline, bool) or deadline < 1 or not 1 <= round <= deadline:
-            raise OptionError("round", f"{round}/{deadline}", "1 ≤ round ≤ deadline")
+    CounterOptions.check(progress=progress, round=round, deadline=deadline)
+    if round is not None and deadline is not None:
         return min(1.0, round / deadline), deadline - round, ()
     if progress is None:
         return 0.5, None, ("no progress given: read as halfway through the negotiation (0.5)",)
-    if isinstance(progress, bool) or not 0.0 <= progress <= 1.0:
-        raise OptionError("progress", progress, "a number in [0, 1]")
     return float(progress), None, ()

@@ -34,11 +34,11 @@ from dealopt.negotiation.offers import Offer, parse_history
 from dealopt.negotiation.rules import GIVE, MUTUAL, should_accept
 from dealopt.negotiation.search import LOW_ACCEPTANCE, obeys, search
 from dealopt.negotiation.situation import Situation, read_situation
+from dealopt.options import OPENINGS
 
 __all__ = ["Action", "Counter", "Offer", "Recommendation", "parse_history", "recommend", "default_opening", "OPENINGS"]
 
 #: Where the concession starts: our best package the buyer would accept (``zopa``) or our best allowed one (``best``).
-OPENINGS = ("zopa", "best")
 
 
 def default_opening(deal: CompiledDeal) -> str:

@@ -26,6 +26,7 @@ from dealopt.model.schema import DealModel
 from dealopt.negotiation import bargaining
 from dealopt.negotiation.bargaining import Location
 from dealopt.negotiation.phrasing import out_of_reach, sides_apart
+from dealopt.options import SOLUTIONS, FrontierOptions
 
 __all__ = ["FrontierPoint", "FrontierResult", "NoDeal", "Solution", "frontier"]
 
@@ -193,6 +194,13 @@ def frontier(
     (same engine name and options) returns the same result, which is to be read, not changed.
     """
     t0 = time.perf_counter()
+    FrontierOptions.check(
+        **({"engine": engine} if isinstance(engine, str) else {}),
+        all_packages=all_packages,
+        max_space=max_space,
+        max_packages_per_point=max_packages_per_point,
+        time_limit=time_limit,
+    )
     deal = as_deal(model)
     key = (engine, all_packages, max_space, max_packages_per_point, time_limit)
     small = isinstance(engine, str) and (deal.space_size or SMALL_SPACE + 1) <= SMALL_SPACE
@@ -211,7 +219,7 @@ def frontier(
     d_b = w_b if w_b is not None else raw.min_buyer
     points = _points(raw)
     no_deal = None
-    solutions: dict[str, Solution | None] = dict.fromkeys(("nash", "kalai_smorodinsky", "max_joint", "egalitarian"))
+    solutions: dict[str, Solution | None] = dict.fromkeys(SOLUTIONS)
     if points:
         assert d_s is not None and d_b is not None
         s, b, seg = raw.seller, raw.buyer, raw.segment

@@ -69,21 +69,21 @@ class StatedOffer:
 def parse_history(data: Any, source: str = "history") -> list[Offer]:
     """Offers from plain data: a list of ``{by: buyer|seller, package: {...}}``, oldest first."""
     if not isinstance(data, list):
-        raise PackageError(f"{source}: expected a list of offers [{{by: buyer|seller, package: {{…}}}}, …]")
+        raise PackageError(f"{source}: expected a list of offers [{{by: buyer|seller, package: {{…}}}}, …]", source)
     out = []
     for n, item in enumerate(data):
         where = f"{source}[{n}]"
         if not isinstance(item, dict):
-            raise PackageError(f"{where}: expected {{by: buyer|seller, package: {{…}}}}")
+            raise PackageError(f"{where}: expected {{by: buyer|seller, package: {{…}}}}", where)
         extra = set(item) - {"by", "package"}
         if extra:
-            raise PackageError(f"{where}: unknown key {sorted(extra)[0]!r}; expected by and package")
+            raise PackageError(f"{where}: unknown key {sorted(extra)[0]!r}; expected by and package", where)
         by = item.get("by")
         if by not in ("buyer", "seller"):
-            raise PackageError(f"{where}.by: {by!r}; expected buyer or seller")
+            raise PackageError(f"{where}.by: {by!r}; expected buyer or seller", where)
         pkg = item.get("package")
         if not isinstance(pkg, dict) or not pkg:
-            raise PackageError(f"{where}.package: expected a mapping {{issue: level, …}}")
+            raise PackageError(f"{where}.package: expected a mapping {{issue: level, …}}", where)
         out.append(Offer(by, pkg))
     return out
 
@@ -97,16 +97,18 @@ def read_offer(deal: CompiledDeal, package: dict[str, Any], where: str = "packag
     for name, raw in package.items():
         issue = deal.by_name.get(name)
         if issue is None:
-            raise PackageError(f"{where}: unknown issue {name!r}; expected one of {', '.join(deal.by_name)}")
+            raise PackageError(f"{where}: unknown issue {name!r}; expected one of {', '.join(deal.by_name)}", where)
         if not issue.gridded:
-            raise PackageError(f"{where}.{name}: a continuous issue without step; give it a step to negotiate over it")
+            raise PackageError(
+                f"{where}.{name}: a continuous issue without step; give it a step to negotiate over it", where
+            )
         idx = issue.index_of(raw)
         if idx is not None:
             grid[issue.index] = idx
             continue
         x = _number(issue, raw, where)
         if x is None:
-            raise PackageError(f"{where}.{name}: {_brief(raw)} is not a level; expected {expected_level(issue)}")
+            raise PackageError(f"{where}.{name}: {_brief(raw)} is not a level; expected {expected_level(issue)}", where)
         assert issue.lo is not None and issue.hi is not None
         if x < issue.lo or x > issue.hi:
             bound = issue.lo if x < issue.lo else issue.hi
@@ -138,7 +140,7 @@ def _number(issue: CompiledIssue, raw: Any, where: str) -> float | None:
     if x is None:
         return None
     if issue.kind == "integer" and not float(x).is_integer():
-        raise PackageError(f"{where}.{issue.name}: {_brief(raw)} is not a whole number; expected an integer")
+        raise PackageError(f"{where}.{issue.name}: {_brief(raw)} is not a whole number; expected an integer", where)
     return x
 
 

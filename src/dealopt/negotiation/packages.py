@@ -17,7 +17,7 @@ from dealopt.negotiation.phrasing import issue_words
 __all__ = ["read_package_text", "package_index", "partial_index", "issue_label"]
 
 
-def read_package_text(text: str, source: str = "--package") -> dict[str, Any]:
+def read_package_text(text: str, source: str = "package") -> dict[str, Any]:
     """A package from JSON/YAML text, or from a file holding it."""
     raw = text
     path = Path(text)
@@ -28,9 +28,9 @@ def read_package_text(text: str, source: str = "--package") -> dict[str, Any]:
         data = json.loads(raw) if raw.lstrip().startswith("{") else yaml.safe_load(raw)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid"
-        raise PackageError(f'{source}: not valid JSON/YAML ({first}); expected {{"issue": level, …}}') from None
+        raise PackageError(f'{source}: not valid JSON/YAML ({first}); expected {{"issue": level, …}}', source) from None
     if not isinstance(data, dict):
-        raise PackageError(f'{source}: expected a mapping {{"issue": level, …}}')
+        raise PackageError(f'{source}: expected a mapping {{"issue": level, …}}', source)
     return data
 
 
@@ -42,7 +42,7 @@ def partial_index(deal: CompiledDeal, package: dict[str, Any], where: str = "pac
     if off is not None:
         issue = deal.issues[off]
         raise PackageError(
-            f"{where}.{issue.name}: {package[issue.name]!r} is not a level; expected {expected_level(issue)}"
+            f"{where}.{issue.name}: {package[issue.name]!r} is not a level; expected {expected_level(issue)}", where
         )
     return dict(stated.grid)
 
@@ -52,7 +52,7 @@ def package_index(deal: CompiledDeal, package: dict[str, Any], where: str = "pac
     part = partial_index(deal, package, where)
     missing = [i.name for i in deal.issues if i.index not in part]
     if missing:
-        raise PackageError(f"{where}: missing issue(s) {', '.join(missing)}; expected a level for every issue")
+        raise PackageError(f"{where}: missing issue(s) {', '.join(missing)}; expected a level for every issue", where)
     return np.array([part[i] for i in range(len(deal.issues))], dtype=np.int64)
 
 

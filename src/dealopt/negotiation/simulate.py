@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from dealopt.errors import PackageError
+from dealopt.errors import OptionError
 from dealopt.model.compiled import CompiledDeal, compile_model
 from dealopt.negotiation.agents import AGENTS, Agent, make_agent
 from dealopt.negotiation.engine_seat import ENGINE, EngineAgent
 from dealopt.negotiation.guess import guessed_buyer
 from dealopt.negotiation.protocol import Negotiation, Side, negotiate
 from dealopt.negotiation.scoring import Score, Setting, score, setting
+from dealopt.options import AGENT_NAMES, SimulateOptions
 
 __all__ = ["BUYERS", "SELLERS", "SimulationResult", "check_names", "guessed_deal", "simulate", "simulate_all"]
 
@@ -30,6 +31,8 @@ __all__ = ["BUYERS", "SELLERS", "SimulationResult", "check_names", "guessed_deal
 BUYERS = tuple(AGENTS)
 #: Who can sit in the seller's seat: our engine, or a standard agent as the baseline.
 SELLERS = (ENGINE, *AGENTS)
+if AGENT_NAMES != tuple(AGENTS):  # pragma: no cover - a programming error
+    raise ImportError(f"dealopt.options.AGENT_NAMES {AGENT_NAMES} does not list the standard agents")
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,9 @@ class SimulationResult:
 
 
 def check_names(opponent: str | None = None, seller: str | None = None, rounds: int | None = None) -> None:
-    """Raise :class:`PackageError` for an unknown buyer agent or seller, or too few rounds."""
-    if opponent is not None and opponent not in AGENTS:
-        raise PackageError(f"opponent: {opponent!r}; expected one of {', '.join(AGENTS)}")
-    if seller is not None and seller not in SELLERS:
-        raise PackageError(f"seller: {seller!r}; expected {ENGINE} or one of {', '.join(AGENTS)}")
-    if rounds is not None and rounds < 1:
-        raise PackageError(f"rounds: {rounds}; expected at least 1 step")
+    """Raise :class:`OptionError` for an unknown buyer agent or seller, or too few rounds."""
+    given = {"opponent": opponent, "seller": seller, "rounds": rounds}
+    SimulateOptions.check(**{k: v for k, v in given.items() if v is not None})
 
 
 def guessed_deal(deal: CompiledDeal) -> CompiledDeal:
@@ -107,9 +106,11 @@ def simulate(
     seed: int = 0,
 ) -> SimulationResult:
     """Negotiate ``rounds`` steps: ``seller`` (the engine or a standard agent) against the buyer agent ``opponent``."""
-    check_names(opponent, seller, rounds)
+    SimulateOptions.check(opponent=opponent, rounds=rounds, seller=seller, guessed=guessed, first=first, seed=seed)
     if guessed and seller != ENGINE:
-        raise PackageError(f"guessed buyer: only our engine is told a buyer model; seller {seller!r} reads none")
+        raise OptionError(
+            "guessed", guessed, f"false: only our engine is told a buyer model; seller {seller!r} reads none"
+        )
     judge = setting(deal)
     seat: Agent
     if seller == ENGINE:

@@ -24,26 +24,26 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
-from dealopt.errors import DealoptError
-from dealopt.interfaces.documents import counter_proposal, describe_model, evaluation_document, trades_proposal
+from dealopt.errors import DealoptError, JobFailed, OptionError, ReloadRefused, Timeout, TooMany, UnknownModel
 from dealopt.model.compiled import CompiledDeal
-from dealopt.service import jobs
-from dealopt.service.bodies import CounterBody, EvaluateBody, FrontierBody, TradesBody, offers
-from dealopt.service.catalog import Catalog, UnknownModel
+from dealopt.service import answers, jobs, responses
+from dealopt.service.bodies import FIELDS, CounterBody, EvaluateBody, FrontierBody, TradesBody, field_of, offers
+from dealopt.service.catalog import Catalog
 from dealopt.service.docs import add_docs
 from dealopt.service.gate import Gate
-from dealopt.service.limits import KeyLimits, TooMany
-from dealopt.service.pool import JobFailed, SolverPool, Timeout
-from dealopt.service.problems import Problem, api_words, option_field, problem, validation_answer
-from dealopt.service.roles import sees_field, visible
+from dealopt.service.limits import KeyLimits
+from dealopt.service.pool import SolverPool
+from dealopt.service.problems import Problem, problem, validation_answer
+from dealopt.service.roles import sees_field
 from dealopt.service.settings import ServiceSettings
-from dealopt.service.store import ModelStore, ReloadRefused
+from dealopt.service.store import ModelStore
 from dealopt.service.warm import Warm
 
 __all__ = ["SERVE_ENV", "app_from_environment", "create_app"]
@@ -103,7 +103,9 @@ class Overrun(Exception):
 def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> FastAPI:
     """The service for the models in ``settings.models_dir`` (or ``catalog``, already loaded)."""
     if not settings.keys:
-        raise DealoptError("no API keys: give --keys FILE (YAML key: role) or set DEALOPT_API_KEYS=key:role,…")
+        raise OptionError(
+            "keys", OptionError.NO_VALUE, "no API keys; expected a YAML file key: role or DEALOPT_API_KEYS"
+        )
     store = ModelStore(settings.models_dir, settings.state_dir, catalog)
     pool = SolverPool(settings.solver_processes, settings.solver_nice)
     warm = Warm(settings.space_cache_bytes)
@@ -174,15 +176,19 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         body_timeout=settings.body_timeout,
     )
 
+    if settings.cors_origins:  # outermost: a browser's preflight is answered before the Gate asks for a key
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+
     def answer(request: Request, kind: str, doc: Any) -> JSONResponse:
         """The answer as the caller's role may see it, with the model version it was computed on."""
-        version = request.state.catalog.version
-        shown = visible(request.state.role, kind, doc)
-        if isinstance(shown, dict):
-            shown["model_version"] = version
-        else:
-            shown = [{**entry, "model_version": version} for entry in shown]
-        return JSONResponse(shown)
+        return JSONResponse(answers.shown(request.state.role, kind, doc, request.state.catalog.version))
 
     def deal_of(request: Request, name: str) -> CompiledDeal:
         try:
@@ -191,12 +197,10 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
             raise HTTPException(404, str(exc)) from None
 
     def within_space(deal: CompiledDeal) -> None:
-        size = deal.space_size
-        if size is not None and size > settings.max_space:
-            raise HTTPException(
-                422,
-                f"model {deal.name!r} has {size:,} packages, more than this service's limit of {settings.max_space:,}",
-            )
+        try:
+            answers.within_space(deal, settings.max_space)
+        except DealoptError as exc:
+            raise HTTPException(422, str(exc)) from None
 
     def budget() -> float:
         return time.monotonic() + settings.time_budget
@@ -247,51 +251,50 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
     async def refused(request: Request, exc: DealoptError) -> JSONResponse:
         if isinstance(exc, JobFailed):
             log.error("%s %s", request.state.request_id, exc)
-        return problem(422, api_words(str(exc)), option_field(exc))
+        param = exc.param if isinstance(exc, OptionError) else None
+        return problem(422, exc.shown_as(FIELDS), field_of(param) if param else None)
 
-    @app.get("/healthz", tags=["service"])
+    @app.get("/healthz", tags=["service"], response_model=responses.Health)
     def healthz(request: Request) -> dict[str, Any]:
         """Liveness: the service runs, how many models it serves, and their version (content hash)."""
         cat = request.state.catalog
         return {"status": "ok", "models": len(cat.deals), "model_version": cat.version, "worker": worker}
 
-    @app.get("/v1/models", tags=["models"], responses=_errors(401, 403, 429))
+    @app.get("/v1/models", tags=["models"], responses=_errors(401, 403, 429), response_model=responses.ModelList)
     def list_models(request: Request, role: Role) -> list[dict[str, Any]]:
         """The models served."""
-        docs = [
-            {"name": d.name, "title": d.model.title, "units": d.model.unit_label, "issues": len(d.issues)}
-            | {"space_size": d.space_size}
-            for d in request.state.catalog.deals.values()
-        ]
-        return answer(request, "models", docs)  # type: ignore[return-value]
+        return answer(request, "models", answers.models_document(request.state.catalog))  # type: ignore[return-value]
 
-    @app.get("/v1/models/{name}", tags=["models"], responses=_READ)
+    @app.get("/v1/models/{name}", tags=["models"], responses=_READ, response_model=responses.ModelAnswer)
     def get_model(request: Request, name: str, role: Role) -> dict[str, Any]:
         """A model's issues and levels (with walk-aways, profiles and policy for the roles that see them)."""
-        return answer(request, "model", describe_model(deal_of(request, name)))  # type: ignore[return-value]
+        return answer(request, "model", answers.model_document(deal_of(request, name)))  # type: ignore[return-value]
 
-    @app.post("/v1/models/{name}/evaluate", tags=["negotiation"], responses=_READ)
+    @app.post(
+        "/v1/models/{name}/evaluate", tags=["negotiation"], responses=_READ, response_model=responses.EvaluateAnswer
+    )
     async def evaluate_route(request: Request, name: str, body: EvaluateBody, role: Role) -> dict[str, Any]:
         """Both utilities, joint value, feasibility and acceptability of a package (as ``dealopt evaluate --json``)."""
-        doc = evaluation_document(deal_of(request, name), dict(body.package))
+        doc = answers.evaluate_document(deal_of(request, name), dict(body.package))
         return answer(request, "evaluate", doc)  # type: ignore[return-value]
 
-    @app.post("/v1/models/{name}/frontier", tags=["analysis"], responses=_SOLVE)
+    @app.post(
+        "/v1/models/{name}/frontier", tags=["analysis"], responses=_SOLVE, response_model=responses.FrontierAnswer
+    )
     async def frontier_route(request: Request, name: str, body: FrontierBody, role: Role) -> dict[str, Any]:
         """The exact frontier and bargaining packages (as ``dealopt frontier --json``), in a solver process."""
         deal = deal_of(request, name)
         if body.engine == "enumerate":
             within_space(deal)
         src = request.state.catalog.sources[deal.name]
-        args = (src, body.engine, body.all_packages, settings.max_space)
+        options = body.model_copy(update={"max_space": min(body.max_space, settings.max_space)})
+        args = (src, options.model_dump())
         doc = await solver(request, jobs.frontier_document, *args, deadline=budget())
         return answer(request, "frontier", doc)  # type: ignore[return-value]
 
-    @app.post("/v1/models/{name}/trades", tags=["negotiation"], responses=_SOLVE)
+    @app.post("/v1/models/{name}/trades", tags=["negotiation"], responses=_SOLVE, response_model=responses.TradesAnswer)
     async def trades_route(request: Request, name: str, body: TradesBody, role: Role) -> dict[str, Any]:
         """Trades from a package (as ``dealopt trades --json``), plus the buyer-facing ``proposal``."""
-        from dealopt.negotiation.api import trades
-
         deal = deal_of(request, name)
         within_space(deal)
         deadline = budget()
@@ -302,19 +305,17 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
                 raise HTTPException(422, f"from: {body.from_}: there is no ZOPA, so no {body.from_} package")
 
         def run() -> dict[str, Any]:
-            result = trades(deal, start, max_issues=body.max_issues, top=body.top)
-            return {**result.to_dict(), "proposal": trades_proposal(result)}
+            return answers.trades_document(deal, start, body.model_dump(exclude={"from_"}))
 
         quick = (deal.space_size or 0) <= QUICK_SPACE and (body.max_issues or 2) <= 2
         return answer(request, "trades", await search(run, deadline, quick))  # type: ignore[return-value]
 
-    @app.post("/v1/models/{name}/counter", tags=["negotiation"], responses=_SOLVE)
+    @app.post(
+        "/v1/models/{name}/counter", tags=["negotiation"], responses=_SOLVE, response_model=responses.CounterAnswer
+    )
     async def counter_route(request: Request, name: str, body: CounterBody, role: Role) -> dict[str, Any]:
         """Accept, counter or walk away (as ``dealopt counter --json``), plus the buyer-facing ``proposal``."""
-        from dealopt.negotiation.api import counter, negotiation_clock
-
         deal = deal_of(request, name)
-        negotiation_clock(body.progress, body.round, body.deadline)  # contradictions refused before any work
         within_space(deal)
         history = offers(body)
         deadline = budget()
@@ -324,24 +325,18 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
             points = (await summary(request, deal, deadline))["points"]
 
         def run() -> dict[str, Any]:
-            rec = counter(
-                deal,
-                history,
-                progress=body.progress,
-                round=body.round,
-                deadline=body.deadline,
-                exponent=body.exponent,
-                top=body.top,
-            )
-            doc = {**rec.to_dict(), "proposal": counter_proposal(rec, history)}
-            if points is not None:
-                doc["frontier"] = points
-            return doc
+            options = body.model_dump(exclude={"history", "include_frontier"})
+            return answers.counter_document(deal, history, options, points)
 
         quick = (deal.space_size or 0) <= QUICK_SPACE and warm.ready(deal)
         return answer(request, "counter", await search(run, deadline, quick))  # type: ignore[return-value]
 
-    @app.post("/v1/admin/reload", tags=["service"], responses=_errors(401, 403, 409, 429))
+    @app.post(
+        "/v1/admin/reload",
+        tags=["service"],
+        responses=_errors(401, 403, 409, 429),
+        response_model=responses.ReloadAnswer,
+    )
     async def reload_route(request: Request, role: Role) -> dict[str, Any]:
         """Read the models folder again and serve it from every worker at once (refused if a file is invalid)."""
         try:
@@ -382,4 +377,5 @@ def app_from_environment() -> FastAPI:
     keys = load_keys(raw.pop("keys"))
     raw["models_dir"] = Path(raw["models_dir"])
     raw["state_dir"] = Path(raw["state_dir"]) if raw.get("state_dir") else None
+    raw["cors_origins"] = tuple(raw.get("cors_origins") or ())
     return create_app(ServiceSettings(keys=keys, **raw))

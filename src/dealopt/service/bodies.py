@@ -1,64 +1,91 @@
-"""Request bodies of the JSON API: they mirror the CLI's options, with strict types (``true`` is not a number,
-``"3"`` is not an integer) and no unknown field."""
+"""Request bodies of the JSON API: the library's options (:mod:`dealopt.options`) plus the data a request
+carries, with strict types (``true`` is not a number, ``"3"`` is not an integer) and no unknown field."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from dealopt.engines.registry import ENGINE_NAMES
+from dealopt.options import (
+    CounterOptions,
+    FrontierOptions,
+    Options,
+    Package,
+    SolutionName,
+    TopTrades,
+    TradesOptions,
+)
 
-__all__ = ["CounterBody", "EvaluateBody", "FrontierBody", "OfferBody", "TradesBody"]
+__all__ = ["FIELDS", "CounterBody", "EvaluateBody", "FrontierBody", "OfferBody", "TradesBody", "field_of", "offers"]
 
-Level = Union[Annotated[float, Field(allow_inf_nan=False)], Annotated[str, Field(max_length=200)]]
-Package = Annotated[dict[Annotated[str, Field(max_length=200)], Level], Field(min_length=1, max_length=200)]
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+#: Library parameter → body field, where they differ (the one param → field mapping of the service).
+FIELDS = {"from_package": "from"}
 
 
-class EvaluateBody(_Body):
+def field_of(param: str) -> str:
+    """The body field a library parameter is given by."""
+    return FIELDS.get(param, param)
+
+
+class EvaluateBody(Options):
     """``{"package": {...}}``: a complete package."""
 
-    package: Package
+    package: Package = Field(description="A complete package: a level for every issue.")
 
 
-class FrontierBody(_Body):
+class FrontierBody(FrontierOptions):
     """Options of ``dealopt frontier``."""
 
-    engine: Literal[ENGINE_NAMES] = "auto"  # type: ignore[valid-type]
-    all_packages: bool = False
+    model_config = ConfigDict(json_schema_extra={"examples": [{"engine": "auto", "all_packages": False}]})
 
 
-class TradesBody(_Body):
+class TradesBody(TradesOptions):
     """Options of ``dealopt trades``: ``from`` is a package or a bargaining solution's name."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"from": "nash", "max_issues": 2, "top": 5}]})
 
-    from_: Union[Package, Literal["nash", "kalai_smorodinsky", "max_joint", "egalitarian"]] = Field(alias="from")
-    max_issues: Annotated[int, Field(ge=1, le=64)] | None = None
-    top: Annotated[int, Field(ge=1, le=100)] = 10
+    from_: Union[Package, SolutionName] = Field(
+        alias="from",
+        description="Where trades start: a complete package, or nash, kalai_smorodinsky, max_joint …",
+        examples=["nash"],
+    )
+    top: TopTrades = 10
 
 
-class OfferBody(_Body):
+class OfferBody(Options):
     """One offer of the history."""
 
-    by: Literal["buyer", "seller"]
-    package: Package
+    by: Literal["buyer", "seller"] = Field(description="Who made the offer.", examples=["buyer"])
+    package: Package = Field(description="The offer: a level (or a number between steps) per stated issue.")
 
 
-class CounterBody(_Body):
+class CounterBody(CounterOptions):
     """Options of ``dealopt counter``: the history, and progress (or round and deadline)."""
 
-    history: Annotated[list[OfferBody], Field(max_length=500)]
-    progress: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
-    round: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
-    deadline: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
-    exponent: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = 0.2
-    top: Annotated[int, Field(ge=1, le=20)] = 3
-    include_frontier: bool = False
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "history": [{"by": "buyer", "package": {"price": 80, "term": "12 months"}}],
+                    "round": 2,
+                    "deadline": 5,
+                }
+            ]
+        }
+    )
+
+    history: Annotated[
+        list[OfferBody],
+        Field(
+            max_length=500,
+            description="The offers so far, oldest first.",
+            examples=[[{"by": "buyer", "package": {"price": 80, "term": "12 months"}}]],
+        ),
+    ]
+    include_frontier: bool = Field(
+        False, description="Add the frontier's points (for the roles that see them).", examples=[False]
+    )
 
 
 def offers(body: CounterBody) -> list[Any]:

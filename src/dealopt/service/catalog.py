@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dealopt.errors import DealoptError, ModelError, Problem
+from dealopt.errors import ModelError, OptionError, Problem, UnknownModel
 from dealopt.model.compiled import CompiledDeal, compile_model
 from dealopt.model.loading import model_from_text
 from dealopt.model.reading import MAX_BYTES
@@ -14,10 +14,6 @@ from dealopt.model.reading import MAX_BYTES
 __all__ = ["Catalog", "ModelSource", "UnknownModel", "read_folder", "version_of"]
 
 SUFFIXES = (".yaml", ".yml", ".json")
-
-
-class UnknownModel(DealoptError):
-    """No model of that name is served."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +30,7 @@ def read_folder(folder: str | Path) -> dict[str, bytes]:
     """The bytes of every model file (``*.yaml``, ``*.yml``, ``*.json``) of ``folder``, by file name."""
     root = Path(folder)
     if not root.is_dir():
-        raise DealoptError(f"--models {root}: not a folder; expected a folder of model files")
+        raise OptionError("models_dir", str(root), "a folder of model files")
     files: dict[str, bytes] = {}
     for path in sorted(root.iterdir()):
         if path.suffix.lower() not in SUFFIXES or not path.is_file():

@@ -26,17 +26,17 @@ def _deal(src: ModelSource) -> CompiledDeal:
     return deal
 
 
-def frontier_document(src: ModelSource, engine: str, all_packages: bool, max_space: int) -> dict[str, Any]:
-    """``dealopt frontier --json`` of the model."""
-    from dealopt.negotiation.frontier import frontier
+def frontier_document(src: ModelSource, options: dict[str, Any]) -> dict[str, Any]:
+    """``dealopt frontier --json`` of the model, with the options of :class:`dealopt.options.FrontierOptions`."""
+    from dealopt.service.answers import frontier_document as document
 
-    return frontier(_deal(src), engine, all_packages=all_packages, max_space=max_space).to_dict(all_packages)
+    return document(_deal(src), options)
 
 
 def frontier_summary(src: ModelSource) -> dict[str, Any]:
     """The frontier points ``[[seller, buyer], …]`` and the bargaining packages (None where there is no ZOPA)."""
-    from dealopt.negotiation.api import SOLUTIONS
     from dealopt.negotiation.frontier import frontier
+    from dealopt.options import SOLUTIONS
 
     result = frontier(_deal(src))
     solutions = {}

@@ -7,13 +7,9 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dealopt.errors import LimitError
+from dealopt.errors import TooMany
 
 __all__ = ["KeyLimits", "TooMany", "fingerprint"]
-
-
-class TooMany(LimitError):
-    """The key already has as many requests (or solver jobs) in progress as it may (429)."""
 
 
 def fingerprint(key: str) -> str:

@@ -24,20 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-from dealopt.errors import DealoptError, LimitError
+from dealopt.errors import DealoptError, JobFailed, Timeout
 
 __all__ = ["JobFailed", "SolverPool", "Timeout"]
 
 _PRELOAD = ["dealopt.service.jobs", "dealopt.negotiation.frontier", "dealopt.negotiation.api", "dealopt.engines.milp"]
 log = logging.getLogger("dealopt.service")
-
-
-class Timeout(LimitError):
-    """The job ran past its budget (its process was stopped)."""
-
-
-class JobFailed(DealoptError):
-    """The job raised an error that is not dealopt's (a bug, or memory): its type is named."""
 
 
 def _die_with_parent() -> None:

@@ -6,17 +6,13 @@ import re
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
-
-from dealopt.errors import OptionError
+from pydantic import BaseModel, Field
 
 __all__ = [
     "FieldProblem",
     "Problem",
-    "api_words",
     "clip",
     "field_problem",
-    "option_field",
     "problem",
     "validation_answer",
 ]
@@ -25,15 +21,17 @@ __all__ = [
 class FieldProblem(BaseModel):
     """One invalid field of a request."""
 
-    field: str
-    message: str
+    field: str = Field(description="The field, dotted (history.0.package.price).", examples=["progress"])
+    message: str = Field(description="What is wrong with it.", examples=["expected a number in [0, 1]"])
 
 
 class Problem(BaseModel):
     """Every error answer: one line saying what is wrong (and, for invalid input, each field)."""
 
-    detail: str
-    errors: list[FieldProblem] | None = None
+    detail: str = Field(
+        description="What is wrong, in one line.", examples=["progress: 1.5; expected a number in [0, 1]"]
+    )
+    errors: list[FieldProblem] | None = Field(None, description="Each invalid field of the request (invalid input).")
 
 
 MAX_DETAIL = 300  # characters of a message; input quoted in it is cut to fit
@@ -100,18 +98,3 @@ def validation_answer(errors: list[dict[str, Any]]) -> JSONResponse:
     listed = [{"field": clip(f, MAX_FIELD), "message": clip(" or ".join(m))} for f, m in merged.items()]
     first = listed[0] if listed else {"field": "body", "message": "invalid"}
     return JSONResponse({"detail": clip(f"{first['field']}: {first['message']}"), "errors": listed}, status_code=422)
-
-
-_CLI_OPTION = re.compile(r"--(progress|round|deadline|from|max-issues|top|exponent|package)\b")
-
-
-def api_words(message: str) -> str:
-    """A library message as the API says it: the CLI's options are the body's fields (``--max-issues`` → ``max_issues``)."""
-    return _CLI_OPTION.sub(lambda m: m.group(1).replace("-", "_"), message)
-
-
-def option_field(exc: Exception) -> str | None:
-    """The body field a library error is about: an :class:`OptionError`'s parameter (as the API names it)."""
-    if isinstance(exc, OptionError):
-        return api_words("--" + exc.param.replace("_", "-")).lstrip("-")
-    return None

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from dealopt.errors import DealoptError
+from dealopt.errors import OptionError
 from dealopt.service.roles import ROLES
 
 __all__ = ["ROLES", "ServiceSettings", "load_keys"]
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class ServiceSettings:
     space_cache_bytes: int = 512 * 2**20  # evaluated outcome spaces kept, least recently used dropped first
     body_timeout: float = 10.0  # seconds to receive a request body once its head is in (408 past it)
     state_dir: Path | None = None  # the shared model snapshots of ``dealopt serve --workers N`` (else private)
+    cors_origins: tuple[str, ...] = ()  # browser origins (a CRM widget) allowed to call the API; none by default
+
+    def __post_init__(self) -> None:
+        for origin in self.cors_origins:
+            if not _ORIGIN.match(origin):
+                raise OptionError("cors_origins", origin, "an origin such as https://crm.example.com[:port]")
 
 
 def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> dict[str, str]:
@@ -41,24 +50,25 @@ def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> 
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise DealoptError(
-                f"--keys {p}: cannot read ({str(exc).splitlines()[0][:120]}); expected a YAML mapping key: role"
-            ) from None
+            why = str(exc).splitlines()[0][:120]
+            raise OptionError("keys", str(p), f"a readable YAML mapping key: role (cannot read: {why})") from None
         if not isinstance(data, dict):
-            raise DealoptError(f"--keys {p}: expected a YAML mapping key: role")
+            raise OptionError("keys", str(p), "a YAML mapping key: role")
         items = list(data.items())
-        source = f"--keys {p}"
+        source = "keys"
     else:
         raw = os.environ.get(env, "")
         items = [tuple(part.split(":", 1)) for part in raw.split(",") if part.strip()]  # type: ignore[misc]
         source = env
         if any(len(i) != 2 for i in items):
-            raise DealoptError(f"{env}: expected key:role,key:role")
+            raise OptionError(env, OptionError.NO_VALUE, "not key:role pairs; expected key:role,key:role")
     for key, role in items:
         key, role = str(key).strip(), str(role).strip()
         if role not in ROLES:
-            raise DealoptError(f"{source}: role {role[:40]!r}; expected one of {', '.join(ROLES)}")
+            raise OptionError(source, role[:40], "a role: one of " + ", ".join(ROLES))
         if len(key) < 16:
-            raise DealoptError(f"{source}: a key is shorter than 16 characters; expected long random keys")
+            raise OptionError(
+                source, OptionError.NO_VALUE, "a key is shorter than 16 characters; expected long random keys"
+            )
         keys[key] = role
     return keys

@@ -19,16 +19,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from dealopt.errors import DealoptError
+from dealopt.errors import OptionError, ReloadRefused
 from dealopt.service.catalog import Catalog, read_folder, version_of
 
 __all__ = ["ModelStore", "Reload", "ReloadRefused"]
 
 _KEEP = 3  # snapshots kept on disk (the one in force and the last ones before it)
-
-
-class ReloadRefused(DealoptError):
-    """The models folder holds an invalid model file: the version in force is kept."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +131,7 @@ class ModelStore:
             catalog = Catalog.from_files(files, self.models_dir)
             self._seen = stamp
             return catalog
-        raise DealoptError(f"model snapshot {version} is missing from {self.state_dir}")
+        raise OptionError("state_dir", str(self.state_dir), f"a folder holding the snapshot of model version {version}")
 
     def _publish(self, files: dict[str, bytes], version: str) -> None:
         """Write the snapshot (once) and point ``current`` at it, atomically."""

@@ -28,6 +28,7 @@ with profiles) utility of the variant at price p, and U_s⁰, U_b⁰ those of th
   ``approval``: the approver of the highest ``policy.approval_tiers`` tier the discount
   exceeds, ``none`` below every tier (``approval_discount_pct`` is one tier, ``approval``).
 - ``win_probability``: the buyer profiles' acceptance probability at the suggested price
+- ``expected_best_price``: with buyer profiles, the price maximizing P(win) × (U_s − w_s)
   (null without profiles).
 - ``zopa``: some price in the range (from ``policy.floor_price`` up) gives both sides at
   least their walk-away; ``suggested_feasible``: the suggested package keeps the

@@ -11,14 +11,15 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from dealopt.batch.executor import Executor, Progress, executor
 from dealopt.batch.options import OptionError
-from dealopt.batch.pricing.files import Quotes, Task, Writer, output_kind, read_task
+from dealopt.batch.output import PartRecord, PartsOutput, atomic_file, write_part
+from dealopt.batch.pricing.files import Quotes, Task, Writer, output_kind, read_task, run_key
 from dealopt.batch.pricing.frame import OUTPUT_COLUMNS, Outputs, price_frame, price_table
 from dealopt.batch.pricing.model import check_models_dir
 from dealopt.batch.pricing.results import PricedVariants, PricingRun, typed_issue_columns
+from dealopt.options import PricingOptions
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "price_variants", "price_variants_file"]
 
@@ -27,8 +28,7 @@ DEFAULT_CHUNK_ROWS = 250_000
 
 
 def _check(chunk_rows: int, models_dir: Path | str) -> Path:
-    if chunk_rows < 1:
-        raise OptionError("chunk_rows", f"{chunk_rows}; expected at least 1")
+    PricingOptions.check(chunk_rows=chunk_rows)
     mdir = Path(models_dir).expanduser().resolve()
     check_models_dir(mdir)
     return mdir
@@ -41,11 +41,15 @@ class _FrameTask:
     frame: pd.DataFrame
     first_row: int
     models_dir: str
-    cwd: str
+    cwd: str | None
+
+
+def _opt(path: str | None) -> Path | None:
+    return None if path is None else Path(path)
 
 
 def _run_frame_task(task: _FrameTask) -> Outputs:
-    out = price_frame(task.frame, Path(task.models_dir), Path(task.cwd), task.first_row)
+    out = price_frame(task.frame, Path(task.models_dir), _opt(task.cwd), task.first_row)
     out.arrow, out.codes = {}, None  # the input is the caller's: do not send it back
     return out
 
@@ -57,6 +61,7 @@ def price_variants(
     workers: int | None = None,
     scheduler: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    allow_model_paths: bool = False,
 ) -> PricedVariants:
     """Price every (quote, variant) row of ``quotes``; the columns are defined in :mod:`dealopt.batch.pricing`.
 
@@ -67,7 +72,10 @@ def price_variants(
         ``variant.ISSUE`` for the issues the variant changes (missing or empty = unchanged).
     models_dir
         Where a model named in the ``model`` column is found (``NAME.yaml``, ``.yml`` or ``.json``);
-        a ``model`` cell that is a path is read relative to the current directory.
+        only files inside it are read (a symbolic link leading out of it is refused).
+    allow_model_paths
+        Also read a ``model`` cell that is a path (absolute, or relative to the current directory);
+        without it such a row gets an error. An error cell never quotes a model file's contents.
     workers, scheduler
         Run on a local Dask cluster of ``workers`` processes, or on the cluster at ``scheduler``
         (``tcp://HOST:PORT``); in process when neither is given. The result is the same.
@@ -82,10 +90,10 @@ def price_variants(
     """
     t0 = time.perf_counter()
     mdir = _check(chunk_rows, models_dir)
-    cwd = str(Path.cwd())
+    cwd = str(Path.cwd()) if allow_model_paths else None
     base = quotes.drop(columns=[c for c in quotes.columns if str(c) in OUTPUT_COLUMNS])
     if workers is None and scheduler is None:
-        outputs = price_frame(base, mdir, Path(cwd), 1)
+        outputs = price_frame(base, mdir, _opt(cwd), 1)
         where = "in process"
     else:
         tasks = [
@@ -94,7 +102,7 @@ def price_variants(
         with executor(workers, scheduler) as ex:
             parts = ex.map(_run_frame_task, tasks)
             where = ex.where
-        outputs = Outputs.concat(parts) if parts else price_frame(base, mdir, Path(cwd), 1)
+        outputs = Outputs.concat(parts) if parts else price_frame(base, mdir, _opt(cwd), 1)
     added = pd.DataFrame(outputs.to_pandas(), index=base.index, copy=False)
     typed = typed_issue_columns(base, outputs.kinds, outputs.arrow, outputs.categorical())
     frame = pd.concat([typed, added], axis=1)
@@ -103,16 +111,16 @@ def price_variants(
 
 @dataclass(frozen=True)
 class _Runner:
-    """A picklable ``task → (table, issue kinds)`` with the output schema bound."""
+    """A picklable ``task → (table, issue kinds)`` with the output schema bound (a part's record for part tasks)."""
 
     schema: pa.Schema
 
-    def __call__(self, task: Task) -> tuple[pa.Table, dict[str, str]]:
+    def __call__(self, task: Task) -> tuple[pa.Table, dict[str, str]] | PartRecord:
         pieces = []
         kinds: dict[str, str] = {}
         first = task.first_row
         for table in read_task(task, self.schema):
-            outputs = price_table(table, Path(task.models_dir), Path(task.cwd), first)
+            outputs = price_table(table, Path(task.models_dir), _opt(task.cwd), first)
             for col, kind in outputs.kinds.items():
                 kinds[col] = kind if kinds.get(col, kind) == kind else "mixed"
             first += table.num_rows
@@ -120,9 +128,7 @@ class _Runner:
         result = pa.concat_tables(pieces) if pieces else self.schema.empty_table()
         if task.part is None:
             return result, kinds
-        pq.write_table(result, task.part)
-        errors = result.num_rows - result["error"].null_count
-        return pa.table({"rows": [result.num_rows], "errors": [errors]}), kinds
+        return write_part(result, Path(task.part), kinds)
 
 
 def _cluster_size(ex: Executor) -> int:
@@ -150,6 +156,8 @@ def price_variants_file(
     quiet: bool = False,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     run_on: Executor | None = None,
+    resume: bool = False,
+    allow_model_paths: bool = False,
 ) -> PricingRun:
     """Price a file of quote variants into ``out``; returns the run's account (``.to_frame()`` reads ``out``).
 
@@ -157,14 +165,20 @@ def price_variants_file(
     row-group chunks of about ``chunk_rows`` rows (a CSV file is read whole). ``out`` is a
     ``.parquet`` or ``.csv`` file (money rounded to the cent in CSV), written chunk by chunk in
     order, or a directory (an existing one, or a path ending in ``/``) of Parquet part files
-    ``part-NNNNN.parquet``, one per chunk in input order, each written by whoever priced it
-    (existing ``part-*.parquet`` files there are replaced). Arguments, the models folder and the
-    output path are checked before any row is read.
+    ``part-NNNNN.parquet``, one per chunk in input order, each written by whoever priced it.
+    Arguments, the models folder and the output path are checked before any row is read.
+
+    The output never looks complete before it is (see :mod:`dealopt.batch.output`): a file is
+    renamed into place at the end, a directory gets ``_manifest.json`` and then ``_SUCCESS`` once
+    every part is in (its previous parts are replaced only then); on any failure or interruption
+    the previous output is left as it was. ``resume`` continues an interrupted directory run (same
+    input, models and ``chunk_rows``): parts whose checksum matches their record are kept.
 
     In process when neither ``workers`` nor ``scheduler`` is given; else on a local Dask
     cluster of ``workers`` processes or on the cluster at ``scheduler``, whose workers read the
     input and the models and write part files themselves (paths must be visible to them).
     ``run_on`` reuses an executor already started. The output is the same whichever way it runs.
+    ``models_dir`` and ``allow_model_paths`` as in :func:`price_variants`.
     """
     t0 = time.perf_counter()
     mdir = _check(chunk_rows, models_dir)
@@ -174,47 +188,58 @@ def price_variants_file(
             "quotes", f"{quotes}: no such file or directory; expected a CSV or Parquet file of quote variants"
         )
     kind = output_kind(str(out), qpath)
+    if resume and kind != "parts":
+        raise OptionError("resume", f"{out} is a file; expected a directory of Parquet part files to resume")
     opath = Path(out).expanduser()
-    src = Quotes(qpath, chunk_rows, mdir, Path.cwd())
-    tasks = list(src.tasks)
+    src = Quotes(qpath, chunk_rows, mdir, Path.cwd() if allow_model_paths else None)
     runner = _Runner(src.schema)
     rows = errors = 0
     kinds: dict[str, str] = {}
     ctx = contextlib.nullcontext(run_on) if run_on is not None else executor(workers, scheduler)
     with ctx as ex:
         assert ex is not None
-        progress = Progress(len(tasks), "pricing quote variants", quiet)
+        if kind == "parts":
+            parts = PartsOutput(opath, run_key(qpath, mdir, chunk_rows, allow_model_paths), resume)
+            tasks = _parts(parts, src)
+            done = parts.prepare({Path(str(t.part)).name: t.rows for t in tasks})
+            todo = [t for t in tasks if Path(str(t.part)).name not in done]
+        else:
+            tasks = todo = list(src.tasks)
+        progress = Progress(len(todo), "pricing quote variants", quiet)
         try:
             if kind == "parts":
-                for done, k in ex.map(runner, _parts(opath, tasks, src.schema), progress):
-                    rows += done["rows"][0].as_py()
-                    errors += done["errors"][0].as_py()
-                    _merge(kinds, k)
+                made = {r.name: r for r in ex.map(runner, todo, progress) if isinstance(r, PartRecord)}
+                records = [done.get(n) or made[n] for n in (Path(str(t.part)).name for t in tasks)]
+                parts.commit(records)
+                for record in records:
+                    rows += record.rows
+                    errors += record.errors
+                    _merge(kinds, record.kinds)
             else:
-                writer = Writer(opath, kind, src.schema)
-                try:
-                    for table, k in _waves(ex, runner, tasks, progress):
-                        writer.write(table)
-                        rows += table.num_rows
-                        errors += table.num_rows - table["error"].null_count
-                        _merge(kinds, k)
-                finally:
-                    writer.close()
+                with atomic_file(opath) as tmp:
+                    writer = Writer(tmp, kind, src.schema)
+                    try:
+                        for table, k in _waves(ex, runner, tasks, progress):
+                            writer.write(table)
+                            rows += table.num_rows
+                            errors += table.num_rows - table["error"].null_count
+                            _merge(kinds, k)
+                    finally:
+                        writer.close()
         finally:
             progress.close()
         where = ex.where
     return PricingRun(opath, kind, rows, errors, time.perf_counter() - t0, where, kinds)
 
 
-def _parts(opath: Path, tasks: list[Task], schema: pa.Schema) -> list[Task]:
-    """The tasks, each naming its part file (old part files removed; an empty input still gets one)."""
-    opath.mkdir(parents=True, exist_ok=True)
-    for old in opath.glob("part-*.parquet"):
-        old.unlink()
+def _parts(parts: PartsOutput, src: Quotes) -> list[Task]:
+    """The tasks, each naming its part file in the staging directory (an empty input still gets one)."""
+    tasks = src.tasks
     if not tasks:
-        pq.write_table(schema.empty_table(), str(opath / "part-00000.parquet"))
+        empty = src.schema.empty_table().select([f.name for f in src.schema if f.name not in OUTPUT_COLUMNS])
+        tasks = [Task(0, 1, 0, src.models_dir, src.cwd, table=empty)]
     width = max(5, len(str(max(0, len(tasks) - 1))))
-    where = opath.resolve()
+    where = parts.staging.resolve()
     return [replace(t, part=str(where / f"part-{t.index:0{width}d}.parquet")) for t in tasks]
 
 

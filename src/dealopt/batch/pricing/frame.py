@@ -38,6 +38,7 @@ OUTPUT_COLUMNS = (
     "discount_pct",
     "approval",
     "win_probability",
+    "expected_best_price",
     "variant_loses_value",
     "below_floor",
     "zopa",
@@ -52,6 +53,7 @@ FLOAT_COLUMNS = (
     "suggested_price",
     "discount_pct",
     "win_probability",
+    "expected_best_price",
 )
 BOOL_COLUMNS = ("break_even_in_range", "variant_loses_value", "below_floor", "zopa", "suggested_feasible")
 _TYPES = {
@@ -242,6 +244,7 @@ def _fill(out: Outputs, rows: np.ndarray | slice, p: Priced, feasible: np.ndarra
         "suggested_price": p.suggested,
         "discount_pct": p.discount,
         "win_probability": p.win,
+        "expected_best_price": p.expected_best,
     }
     for c, v in values.items():
         out.floats[c][rows] = v
@@ -260,9 +263,12 @@ def _fill(out: Outputs, rows: np.ndarray | slice, p: Priced, feasible: np.ndarra
 
 
 def price_columns(
-    n: int, columns: list[str], column: Callable[[str], Col], models_dir: Path, cwd: Path, first_row: int
+    n: int, columns: list[str], column: Callable[[str], Col], models_dir: Path, cwd: Path | None, first_row: int
 ) -> Outputs:
-    """The output columns of ``n`` rows (in blocks); rows are numbered from ``first_row`` in messages."""
+    """The output columns of ``n`` rows (in blocks); rows are numbered from ``first_row`` in messages.
+
+    ``model`` cells name models in ``models_dir``; paths are read (relative to ``cwd``) only when ``cwd`` is given.
+    """
     out = Outputs.unset(n)  # each block clears its rows first: memory is touched a block at a time
     whole: dict[str, Col] = {}
 
@@ -280,7 +286,7 @@ def price_columns(
 
 
 def _price_block(
-    out: Outputs, columns: list[str], column: Callable[[str], Col], models_dir: Path, cwd: Path, first_row: int
+    out: Outputs, columns: list[str], column: Callable[[str], Col], models_dir: Path, cwd: Path | None, first_row: int
 ) -> None:
     """Fill ``out`` (a view of some rows) with their output columns."""
     out.clear()
@@ -357,7 +363,7 @@ def _price_block(
     out.approval[bad] = -1
 
 
-def price_frame(frame: pd.DataFrame, models_dir: Path, cwd: Path, first_row: int) -> Outputs:
+def price_frame(frame: pd.DataFrame, models_dir: Path, cwd: Path | None, first_row: int) -> Outputs:
     """The output columns for a DataFrame."""
     by_name = {str(c): c for c in frame.columns}
     return price_columns(
@@ -365,7 +371,7 @@ def price_frame(frame: pd.DataFrame, models_dir: Path, cwd: Path, first_row: int
     )
 
 
-def price_table(table: pa.Table, models_dir: Path, cwd: Path, first_row: int) -> Outputs:
+def price_table(table: pa.Table, models_dir: Path, cwd: Path | None, first_row: int) -> Outputs:
     """The output columns for an Arrow table."""
     return price_columns(
         table.num_rows, table.column_names, lambda c: Col.of_arrow(table.column(c)), models_dir, cwd, first_row

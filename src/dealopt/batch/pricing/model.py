@@ -248,9 +248,12 @@ def _cached(path: str, mtime_ns: int, size: int) -> PricingModel | str:
     try:
         return prepare(Path(path), compile_model(load_model(path)))
     except ModelError as exc:
-        first = exc.lines()[0] if exc.lines() else str(exc)
-        more = f" and {len(exc.problems) - 1} more problems" if len(exc.problems) > 1 else ""
-        return f"model: {path} is not a valid model ({first}{more}); expected a dealopt/1 model file"
+        # never the problems' text: it may quote the file (a secret, if a path led to one)
+        count = len(exc.problems)
+        lines = [p.line for p in exc.problems if p.line is not None]
+        where = f", the first on line {lines[0]}" if lines else ""
+        what = f"{count} problem{'s' if count != 1 else ''}{where}"
+        return f"model: {path} is not a valid model ({what}); expected a dealopt/1 model file"
 
 
 def pricing_model(path: Path) -> PricingModel | str:
@@ -277,22 +280,60 @@ def check_models_dir(models_dir: Path) -> None:
         )
 
 
-def model_path(value: Any, models_dir: Path, cwd: Path) -> Path | str:
-    """Where the model named in a ``model`` cell is, or why it cannot be found."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
-        return f"model: empty; expected a model name in {models_dir} or the path of a model file"
-    text = str(display_value(value)).strip()
-    if any(sep in text for sep in "/\\") or text.endswith(MODEL_SUFFIXES):
+def _cell_text(value: Any) -> str | None:
+    """A ``model`` cell as text (bytes decoded as UTF-8), or None when it is empty or not text."""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(display_value(value)).strip()
+
+
+def model_path(value: Any, models_dir: Path, cwd: Path | None) -> Path | str:
+    """Where the model named in a ``model`` cell is, or why it cannot be used.
+
+    A name is looked up in ``models_dir`` (``NAME``, ``NAME.yaml`` …) and must stay inside it, symbolic
+    links included. A path (a separator, ``..``, an absolute path) is read only when ``cwd`` is given
+    (relative paths from there); with ``cwd=None`` model files are read from ``models_dir`` only.
+    """
+    text = _cell_text(value)
+    if text is None:
+        return f"model: not UTF-8 text; expected a model name in {models_dir}"
+    if text == "":
+        return f"model: empty; expected a model name in {models_dir}" + (
+            "" if cwd is None else " or the path of a model file"
+        )
+    shown = text if len(text) <= 80 else text[:77] + "…"
+    if any(sep in text for sep in "/\\") or text.startswith(("~", ".")) or Path(text).is_absolute():
+        if cwd is None:
+            return (
+                f"model: {shown!r} is a path; expected a model name in {models_dir} "
+                "(model files are read from the models folder only in this run)"
+            )
         p = Path(text).expanduser()
         p = p if p.is_absolute() else cwd / p
         if p.is_file():
             return p
-        return f"model: {text!r}: no such model file; expected a model name in {models_dir} or the path of a model file"
-    for suffix in MODEL_SUFFIXES:
-        p = models_dir / f"{text}{suffix}"
+        return (
+            f"model: {shown!r}: no such model file; expected a model name in {models_dir} or the path of a model file"
+        )
+    names = [text] if text.endswith(MODEL_SUFFIXES) else [f"{text}{suffix}" for suffix in MODEL_SUFFIXES]
+    root = models_dir.resolve()
+    for name in names:
+        p = models_dir / name
         if p.is_file():
+            if cwd is None and root not in p.resolve().parents:
+                return (
+                    f"model: {shown!r} leads outside {models_dir} (a symbolic link); "
+                    f"expected a model file inside {models_dir}"
+                )
             return p
     known = _known(models_dir)
     listed = ", ".join(known[:8]) + (", …" if len(known) > 8 else "")
     where = f"one of {listed}" if known else f"the name of a model file in {models_dir}"
-    return f"model: {text!r} is not a model in {models_dir}; expected {where}, or the path of a model file"
+    return f"model: {shown!r} is not a model in {models_dir}; expected {where}" + (
+        "" if cwd is None else ", or the path of a model file"
+    )

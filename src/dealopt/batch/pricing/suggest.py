@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dealopt.batch.pricing.curves import Curve
+from dealopt.batch.pricing.expected import expected_best_price
 from dealopt.batch.pricing.model import PricingModel
 
 __all__ = ["KeyPrices", "Priced", "approvals", "finish", "round_to_step", "win_probability"]
@@ -44,6 +45,7 @@ class Priced:
     discount: np.ndarray
     approval: np.ndarray  # index into ("none", *model.tier_names); -1 where unknown
     win: np.ndarray
+    expected_best: np.ndarray  # maximizes P(win) × (U_s − w_s) (NaN without profiles)
     loses_value: np.ndarray
     zopa: np.ndarray
     below_floor: np.ndarray
@@ -154,6 +156,7 @@ def finish(
         discount=discount,
         approval=tier,
         win=win_probability(pm, profiles, sug),
+        expected_best=expected_best_price(pm, seller, profiles),
         loses_value=loses,
         zopa=key.zopa,
         below_floor=below,

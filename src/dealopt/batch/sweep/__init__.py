@@ -11,9 +11,10 @@ gains at the Nash package); ``error`` for a scenario the model cannot take (the 
 
 from dealopt.batch.sweep.rows import GAP_COLUMNS, SOLUTION_COLUMNS
 from dealopt.batch.sweep.run import SweepResult, output_format, sweep
-from dealopt.batch.sweep.spec import SweepSpec, load_sweep_spec, parse_vary, scenario_table
+from dealopt.batch.sweep.spec import DEFAULT_MAX_SCENARIOS, SweepSpec, load_sweep_spec, parse_vary, scenario_table
 
 __all__ = [
+    "DEFAULT_MAX_SCENARIOS",
     "GAP_COLUMNS",
     "SOLUTION_COLUMNS",
     "SweepResult",

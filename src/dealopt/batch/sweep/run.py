@@ -13,13 +13,22 @@ import pandas as pd
 
 from dealopt.batch.executor import BatchSummary, Executor, Progress
 from dealopt.batch.options import OptionError
+from dealopt.batch.output import atomic_file
 from dealopt.batch.paths import PathError
 from dealopt.batch.sweep.fast import kind_of_sweep
 from dealopt.batch.sweep.rows import Job, columns, solve_chunk
-from dealopt.batch.sweep.spec import SweepSpec, load_sweep_spec, scenario_table, spec_from_data
+from dealopt.batch.sweep.spec import (
+    DEFAULT_MAX_SCENARIOS,
+    SweepSpec,
+    check_size,
+    load_sweep_spec,
+    scenario_table,
+    spec_from_data,
+)
 from dealopt.batch.sweep.targets import Target, model_data, resolve_targets
 from dealopt.model.loading import load_model
 from dealopt.model.schema import DealModel
+from dealopt.options import SweepOptions
 
 __all__ = ["SweepResult", "output_format", "sweep"]
 
@@ -76,13 +85,14 @@ class SweepResult:
         return frame
 
     def write(self, path: str | Path) -> None:
-        """Write Parquet or CSV by extension (Parquet keeps the dtypes and :meth:`meta`)."""
+        """Write Parquet or CSV by extension (Parquet keeps the dtypes and :meth:`meta`), renamed into place when complete."""
         fmt = output_format(path)
         try:
-            if fmt == "parquet":
-                self.to_frame().to_parquet(path, index=False)
-            else:
-                self.frame.to_csv(path, index=False)
+            with atomic_file(Path(path).expanduser()) as tmp:
+                if fmt == "parquet":
+                    self.to_frame().to_parquet(tmp, index=False)
+                else:
+                    self.frame.to_csv(tmp, index=False)
         except OSError as exc:
             raise OptionError("out", f"{path}: cannot write ({exc.strerror or exc})") from None
 
@@ -110,15 +120,20 @@ def sweep(
     out: str | Path | None = None,
     chunk_size: int = 25,
     quiet: bool = True,
+    max_scenarios: int = DEFAULT_MAX_SCENARIOS,
 ) -> SweepResult:
     """Solve the model under every scenario of ``spec``; one typed row per scenario, in scenario order.
 
     ``spec`` is a :class:`SweepSpec`, its data (``{"vary": {...}, "n": …, "seed": …}``) or a spec
     file. Each varied name is a named parameter of the model or a path to a number; every one of
-    them, and ``out`` (written at the end when given), is checked before the first scenario.
+    them, and ``out`` (written at the end when given), is checked before the first scenario. A plan of
+    more than ``max_scenarios`` scenarios is refused (:class:`~dealopt.errors.LimitError`) before
+    anything is built.
     """
     t0 = time.perf_counter()
+    SweepOptions.check(engine=engine, chunk_size=chunk_size, quiet=quiet)
     plan = _spec(spec)
+    check_size(plan, max_scenarios)
     if out is not None:
         output_format(out)
     base = load_model(model) if isinstance(model, (str, Path)) else model
@@ -127,7 +142,7 @@ def sweep(
     except PathError as exc:
         raise OptionError("vary", str(exc)) from None
     # The scenario table's columns are text (pandas-stubs type record keys as any Hashable).
-    rows = cast(list[dict[str, Any]], scenario_table(plan).to_dict("records"))
+    rows = cast(list[dict[str, Any]], scenario_table(plan, max_scenarios).to_dict("records"))
     fast = kind_of_sweep([p for t in targets for p in t.paths]) != "full"
     # a fast path pays a base solve per chunk: larger chunks, but still a dozen or more to share out
     size = max(chunk_size, min(chunk_size * 8, len(rows) // 16)) if fast else chunk_size

@@ -17,6 +17,7 @@ profile's probability scales the other profiles' probabilities to keep the sum a
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -26,10 +27,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from dealopt.batch.options import OptionError
 from dealopt.batch.paths import PathError, parse_path
-from dealopt.errors import ModelError, Problem
+from dealopt.errors import LimitError, ModelError, Problem
 from dealopt.model.reading import read_model_data
 
-__all__ = ["Draw", "Grid", "SweepSpec", "load_sweep_spec", "parse_vary", "scenario_table"]
+__all__ = [
+    "DEFAULT_MAX_SCENARIOS",
+    "Draw",
+    "Grid",
+    "SweepSpec",
+    "check_size",
+    "load_sweep_spec",
+    "parse_vary",
+    "scenario_table",
+]
+
+#: Most scenarios a sweep runs unless told otherwise (``max_scenarios``).
+DEFAULT_MAX_SCENARIOS = 1_000_000
 
 Finite = Annotated[float, Field(strict=False, allow_inf_nan=False)]
 
@@ -141,10 +154,12 @@ class SweepSpec(BaseModel):
 
     @property
     def size(self) -> int:
-        """How many scenarios."""
-        grids = [len(v.points()) for v in self.vary.values() if isinstance(v, Grid)]
+        """How many scenarios (the product of the grid sizes times the draws), counted without building any."""
+        grids = [
+            len(v.values) if v.values is not None else int(v.n or 0) for v in self.vary.values() if isinstance(v, Grid)
+        ]
         reps = self.n if self.draws else 1
-        return int(np.prod(grids, dtype=np.int64)) * int(reps or 1)
+        return math.prod(grids) * int(reps or 1)
 
 
 def _spec_error(exc: ValidationError, source: str) -> ModelError:
@@ -204,8 +219,25 @@ def parse_vary(items: list[str], normalize: list[str] | tuple[str, ...] = ()) ->
         raise OptionError("vary", str(exc)) from None
 
 
-def scenario_table(spec: SweepSpec) -> pd.DataFrame:
+def check_size(spec: SweepSpec, max_scenarios: int = DEFAULT_MAX_SCENARIOS) -> int:
+    """The scenario count; a :class:`~dealopt.errors.LimitError` past ``max_scenarios``, before anything is built."""
+    if max_scenarios < 1:
+        raise OptionError("max_scenarios", f"{max_scenarios}; expected at least 1")
+    size = spec.size
+    if size > max_scenarios:
+        grids = [str(len(v.values) if v.values is not None else v.n) for v in spec.vary.values() if isinstance(v, Grid)]
+        how = " × ".join(grids + ([f"{spec.n} draws"] if spec.draws else []))
+        raise LimitError(
+            f"sweep: {size:,} scenarios ({how}); expected at most {max_scenarios:,}",
+            limit="max_scenarios",
+            value=size,
+        )
+    return size
+
+
+def scenario_table(spec: SweepSpec, max_scenarios: int = DEFAULT_MAX_SCENARIOS) -> pd.DataFrame:
     """One row per scenario, one column per target: grids crossed, then ``n`` seeded draws each."""
+    check_size(spec, max_scenarios)
     grids = {p: v.points() for p, v in spec.vary.items() if isinstance(v, Grid)}
     draws = {p: v for p, v in spec.vary.items() if not isinstance(v, Grid)}
     combos = list(itertools.product(*grids.values())) if grids else [()]

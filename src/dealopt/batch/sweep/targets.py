@@ -15,7 +15,7 @@ from typing import Any
 
 from dealopt.batch.paths import PathError, get_path, parse_path
 from dealopt.batch.sweep.spec import SweepSpec
-from dealopt.errors import DealoptError, ModelError
+from dealopt.errors import ModelError, OptionError
 from dealopt.model.loading import model_from_data
 from dealopt.model.parameters import resolve_parameters, with_references
 from dealopt.model.schema import DealModel
@@ -149,7 +149,7 @@ def _normalize(plain: dict[str, Any], k: int) -> dict[str, Any]:
     rest = sum(float(p["probability"]) for j, p in enumerate(profiles) if j != k)
     if rest <= 0:
         if p_k < 1:
-            raise DealoptError(f"normalize: the other profiles have probability 0; cannot scale them to {1 - p_k:g}")
+            raise OptionError("normalize", f"the other profiles have probability 0; cannot scale them to {1 - p_k:g}")
         return plain
     for j, p in enumerate(profiles):
         if j != k:
