@@ -57,21 +57,28 @@ def _levels(model: DealModel, name: str) -> list[Any]:
     return [display_value(x) for x in out]
 
 
-_SPACES: dict[int, tuple[DealModel, Space]] = {}
+_SPACES: dict[int, tuple[DealModel, Space]] = {}  # per model object
+_BY_CONTENT: dict[str, Space] = {}  # per model content: a model loaded again by another test is not evaluated again
 
 
 def space_of(model: DealModel) -> Space:
-    """Every package of ``model``, evaluated (kept per model object)."""
+    """Every package of ``model``, evaluated (kept per model: the model is frozen, so its content is its key)."""
     hit = _SPACES.get(id(model))
     if hit is not None and hit[0] is model:
         return hit[1]
     if len(_SPACES) > 64:
         _SPACES.clear()
-    names = list(model.issues)
-    rows = list(itertools.product(*[_levels(model, n) for n in names]))
-    frame = pd.DataFrame(rows, columns=names)
-    ev = evaluate(model, frame)
-    space = Space(frame, ev.seller, ev.buyer, ev.profiles, ev.feasible)
+    if len(_BY_CONTENT) > 64:
+        _BY_CONTENT.clear()
+    key = model.model_dump_json()
+    space = _BY_CONTENT.get(key)
+    if space is None:
+        names = list(model.issues)
+        rows = list(itertools.product(*[_levels(model, n) for n in names]))
+        frame = pd.DataFrame(rows, columns=names)
+        ev = evaluate(model, frame)
+        space = Space(frame, ev.seller, ev.buyer, ev.profiles, ev.feasible)
+        _BY_CONTENT[key] = space
     _SPACES[id(model)] = (model, space)
     return space
 

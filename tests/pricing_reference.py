@@ -64,8 +64,13 @@ def reference_row(model: DealModel, base: dict[str, Any], variant: dict[str, Any
     pol = model.policy
     sigma = 0.5 if pol is None else pol.value_share
 
+    seen: dict[float, dict[str, Any]] = {}  # the root scans of one row share their grid points
+
     def ev(p: float) -> dict[str, Any]:
-        return reference_evaluate(model, {**changed, name: p})
+        got = seen.get(p)
+        if got is None:
+            got = seen[p] = reference_evaluate(model, {**changed, name: p})
+        return got
 
     u0 = reference_evaluate(model, base)
     u0_s, u0_b = u0["seller"], u0["buyer"]

@@ -104,12 +104,13 @@ def _check_direct(deal: CompiledDeal, triple: tuple[Path, Path, Path], idx: np.n
 def pareto(pairs: np.ndarray) -> np.ndarray:
     """Distinct (seller, buyer) pairs that no other pair weakly dominates (≥ both, > one)."""
     pairs = np.unique(pairs, axis=0)
-    keep = np.ones(len(pairs), dtype=bool)
-    for start in range(0, len(pairs), 512):
-        p = pairs[start : start + 512, None, :]
-        ge = (pairs[None, :, :] >= p).all(axis=2)
-        gt = (pairs[None, :, :] > p).any(axis=2)
-        keep[start : start + 512] = ~(ge & gt).any(axis=1)
+    # Distinct pairs: q dominates p iff q ≥ p on both. In the order seller ↓ then buyer ↓, whatever dominates p
+    # comes before it, so p is kept iff its buyer value beats every buyer value before it.
+    order = np.lexsort((-pairs[:, 1], -pairs[:, 0]))
+    buyer = pairs[order, 1]
+    before = np.maximum.accumulate(np.concatenate(([-np.inf], buyer[:-1])))
+    keep = np.zeros(len(pairs), dtype=bool)
+    keep[order] = buyer > before
     return pairs[keep]
 
 

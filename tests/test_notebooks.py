@@ -1,8 +1,8 @@
 """Every notebook runs, and every cell that draws a figure shows it (an image output).
 
-The notebooks also run under ``pytest --nbmake``; that only checks that no cell fails. Here they are
-executed with nbclient and their outputs inspected: a library that switched matplotlib's backend
-(to Agg) would leave figure cells without images.
+This is the one place the tests execute the notebooks: with nbclient, so that beyond "no cell fails" (a
+failing cell stops the run) their outputs are inspected: a library that switched matplotlib's backend (to
+Agg) would leave figure cells without images.
 """
 
 from __future__ import annotations

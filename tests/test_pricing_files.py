@@ -1,12 +1,9 @@
 """Quote-variant pricing file to file: CSV, Parquet and partitioned Parquet in and out, the CLI, and Dask
-(a LocalCluster and a real scheduler + worker pair) giving the same output as the in-process run."""
+(a local cluster of our own and an existing cluster reached by its address) giving the same output as the
+in-process run."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -221,52 +218,10 @@ def test_local_cluster_gives_the_same_output(batch: dict[str, Any]) -> None:
     assert pq.read_table(d / "dask-parts").equals(pq.read_table(d / "local.parquet"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def dask_cluster(tmp_path: Path) -> Any:
-    """A real ``dask scheduler`` and ``dask worker`` on 127.0.0.1, stopped afterwards."""
-    from distributed import Client
-
-    dask = Path(sys.executable).with_name("dask")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    common: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tmp_path}
-    procs = [
-        subprocess.Popen(
-            [str(dask), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **common
-        )
-    ]
-    try:
-        procs.append(
-            subprocess.Popen(
-                [str(dask), "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"], **common
-            )
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with Client(address, timeout="5s") as client:
-                    client.wait_for_workers(1, timeout=25)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield address
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in reversed(procs):
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=5)
+def dask_cluster(dask_scheduler: str) -> str:
+    """An existing cluster, reached by its address: the session's (its workers are processes of their own)."""
+    return dask_scheduler
 
 
 def test_scheduler_and_worker_give_the_same_output(batch: dict[str, Any], dask_cluster: str) -> None:

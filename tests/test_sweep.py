@@ -353,12 +353,13 @@ def test_walk_away_sweeps_by_path_take_the_fast_path_with_the_same_answers():
         assert bool(row["zopa"]) == res.zopa and row["frontier_points"] == len(res.points)
 
 
-def test_dask_local_cluster_gives_identical_rows():
+def test_dask_local_cluster_gives_identical_rows(dask_scheduler):
+    """On the session's local cluster (a local cluster of our own is started by test_pricing_files)."""
     spec = SweepSpec.model_validate(
         {"vary": {"cost_per_seat_month": {"dist": "uniform", "low": 25, "high": 50}}, "n": 30, "seed": 5}
     )
     here = sweep(SAAS, spec).to_frame()
-    with executor(workers=2) as ex:
+    with executor(scheduler=dask_scheduler) as ex:
         there = sweep(SAAS, spec, executor=ex, chunk_size=4).to_frame()
     pd.testing.assert_frame_equal(here, there)
 

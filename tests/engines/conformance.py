@@ -7,6 +7,7 @@ check) from :data:`ENGINES`, :func:`cases` and the ``check_*`` functions here.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -156,6 +157,18 @@ def frontier_json(raw: RawFrontier) -> dict[str, Any]:
 def compiled(case: Case) -> CompiledDeal:
     """The case's compiled deal."""
     return compile_model(model_from_data(case.data))
+
+
+@cache
+def compiled_case(case_name: str) -> CompiledDeal:
+    """The named case's compiled deal, compiled once for every test of the session."""
+    return compiled(next(c for c in cases() if c.name == case_name))
+
+
+@cache
+def solved_case(engine: str, case_name: str, all_packages: bool = False) -> RawFrontier:
+    """The engine's frontier of the named case, solved once for every test of the session (read, not changed)."""
+    return solve(engine, compiled_case(case_name), EngineOptions(all_packages=all_packages))
 
 
 CHECKS = ("reference", "no_dominated", "packages", "second_solve", "reordered", "fresh_process", "all_packages")

@@ -10,15 +10,17 @@ from functools import cache
 import numpy as np
 import pytest
 
-from dealopt import ModelError, compile_model, frontier, load_model, model_from_data
+from dealopt import Evaluation, ModelError, compile_model, evaluate, frontier, load_model, model_from_data
 from dealopt.engines.base import EngineOptions, RawFrontier, resolution
 from dealopt.engines.registry import ENGINES, EngineNotApplicable, get_engine
 from dealopt.errors import LimitError, OptionError
+from dealopt.model.compiled import CompiledDeal
 from dealopt.model.reference import all_packages
 from engines.cases import ROOT, Case, model_paths, reordered
 from engines.conformance import (
     cases,
     compiled,
+    compiled_case,
     dominated_points,
     engine_names,
     frontier_json,
@@ -27,6 +29,7 @@ from engines.conformance import (
     reference_of,
     same_frontier,
     solve,
+    solved_case,
 )
 
 ENGINE_NAMES = engine_names()
@@ -38,14 +41,19 @@ def _id(pair: tuple[str, Case]) -> str:
     return f"{pair[0]}-{pair[1].name}"
 
 
-@cache
-def _deal(case_name: str):
-    return compiled(next(c for c in CASES if c.name == case_name))
+def _deal(case_name: str) -> CompiledDeal:
+    return compiled_case(case_name)
 
 
 @cache
+def _every_package_evaluated(case_name: str) -> Evaluation:
+    """Every package of the case listed as a dict and evaluated by value (the reference; once per case)."""
+    deal = _deal(case_name)
+    return evaluate(deal, list(all_packages(deal.model)))
+
+
 def _solved(engine: str, case_name: str) -> RawFrontier:
-    return solve(engine, _deal(case_name))
+    return solved_case(engine, case_name)
 
 
 def _applies(engine: str, case: Case, check: str) -> None:
@@ -123,15 +131,11 @@ def test_all_packages_lists_every_tie(pair):
     engine, case = pair
     _applies(engine, case, "all_packages")
     deal = _deal(case.name)
-    raw = solve(engine, deal, EngineOptions(all_packages=True))
+    raw = solved_case(engine, case.name, all_packages=True)
     assert packages_off(deal, raw) == []
     if case.stepless:
         return
-    model = deal.model
-    pkgs = list(all_packages(model))
-    from dealopt import evaluate
-
-    ev = evaluate(deal, pkgs)
+    ev = _every_package_evaluated(case.name)
     q_s, q_b = resolution(deal)
     for i in range(len(raw)):
         reach = ev.acceptable & (np.abs(ev.seller - raw.seller[i]) <= q_s) & (np.abs(ev.buyer - raw.buyer[i]) <= q_b)

@@ -42,20 +42,18 @@ def brute_force(deal: CompiledDeal, base: np.ndarray, max_issues: int, top: int)
     tol_s, tol_b = _REL * max(1.0, abs(s0)), _REL * max(1.0, abs(b0))
     ds, db = ev.seller - s0, ev.buyer - b0
     ok = ev.feasible & (ds >= -tol_s) & (db >= -tol_b) & ((ds > tol_s) | (db > tol_b))
-    keep = []
-    for r in np.flatnonzero(ok):
-        redundant = False
-        if n[r] > 1:
-            for j in np.flatnonzero(changed[r]):
-                back = rows[r].copy()
-                back[j] = base[j]
-                e = evaluate_indices(deal, back[None, :])
-                if e.feasible[0] and e.seller[0] - s0 >= ds[r] - tol_s and e.buyer[0] - b0 >= db[r] - tol_b:
-                    redundant = True
-                    break
-        if not redundant:
-            keep.append(r)
-    keep = np.asarray(keep, dtype=np.int64)
+    # A trade of several changes is redundant when reverting one change leaves a trade as good for both:
+    # every (trade, change) pair reverted at once, one evaluation for all.
+    cand = np.flatnonzero(ok & (n > 1))
+    pair_r, pair_j = np.nonzero(changed[cand])
+    pair_r = cand[pair_r]
+    back = rows[pair_r].copy()
+    back[np.arange(len(pair_r)), pair_j] = base[pair_j]
+    e = evaluate_indices(deal, back)
+    as_good = e.feasible & (e.seller - s0 >= ds[pair_r] - tol_s) & (e.buyer - b0 >= db[pair_r] - tol_b)
+    redundant = np.zeros(len(rows), dtype=bool)
+    redundant[pair_r[as_good]] = True
+    keep = np.flatnonzero(ok & ~redundant)
     if not len(keep):
         return np.empty((0, len(deal.issues)), dtype=np.int64)
     joint = ds[keep] + db[keep]

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from dealopt import compile_model, model_from_data
-from dealopt.engines.base import EngineOptions, resolution
+from dealopt.engines.base import resolution
 from engines.cases import random_model
-from engines.conformance import cases, compiled, solve
+from engines.conformance import cases, solve, solved_case
 
 
 def _two_stepless(seed: int) -> dict:
@@ -43,13 +43,11 @@ def test_two_stepless_issues_merge_as_the_milp_traces(seed):
     "case", [c for c in cases() if c.kind in ("random-stepless", "stepless-example")], ids=lambda c: c.name
 )
 def test_every_tied_package_is_listed_as_the_milp_lists_them(case):
-    deal = compiled(case)
-    opts = EngineOptions(all_packages=True)
-
     def keys(raw):
         return [
             sorted(tuple(sorted((k, round(v, 6) if isinstance(v, float) else v) for k, v in p.items())) for p in pkgs)
             for pkgs in raw.packages
         ]
 
-    assert keys(solve("merge", deal, opts)) == keys(solve("milp", deal, opts))
+    # the same solves as the conformance suite's all-packages check (kept for the session)
+    assert keys(solved_case("merge", case.name, True)) == keys(solved_case("milp", case.name, True))

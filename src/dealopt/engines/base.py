@@ -110,10 +110,10 @@ class IndexedPackages(Sequence[list[dict[str, Any]]]):
 
     def __init__(self, deal: CompiledDeal, index: np.ndarray) -> None:
         self.deal = deal
-        self.index = index
+        self.rows = index  # not ``index``: that name is Sequence.index
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self.rows)
 
     @overload
     def __getitem__(self, i: int) -> list[dict[str, Any]]: ...
@@ -121,8 +121,8 @@ class IndexedPackages(Sequence[list[dict[str, Any]]]):
     def __getitem__(self, i: slice) -> list[list[dict[str, Any]]]: ...
     def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):
-            return [[self.deal.package_labels(row)] for row in self.index[i]]
-        return [self.deal.package_labels(self.index[i])]
+            return [[self.deal.package_labels(row)] for row in self.rows[i]]
+        return [self.deal.package_labels(self.rows[i])]
 
 
 class Engine(Protocol):
@@ -252,7 +252,8 @@ def pareto_keep(seller: np.ndarray, buyer: np.ndarray, q_s: float, q_b: float, t
     keep_rep = kb_rep > prev_max
     if not ties:
         return reps[keep_rep]
-    return order[keep_rep[group]]
+    kept: np.ndarray = order[keep_rep[group]]
+    return kept
 
 
 def _bucket_filter(seller: np.ndarray, buyer: np.ndarray, margin: float, buckets: int = 2048) -> np.ndarray:

@@ -259,9 +259,9 @@ class _Sweep:
         """Append a vertex after a gap, dropping what it dominates (same seller cell, higher buyer)."""
         while F and self.cell_s(v.s) >= self.cell_s(F[-1].s):
             gone = F.pop()
-            if F and F[-1].seg and F[-1].carrier is not None:
+            if F and F[-1].seg and (carrier := F[-1].carrier) is not None:
                 a = F[-1]
-                k, la, lb = a.carrier
+                k, la, lb = carrier
                 s_r = v.s + self.q_s
                 if a.s > s_r > gone.s:
                     frac = (a.s - s_r) / (a.s - gone.s)

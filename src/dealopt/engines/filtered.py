@@ -27,7 +27,7 @@ class FilteredFrontierEngine:
         if feasible.segment is not None:
             raise ValueError("a piecewise-linear frontier cannot be cut point by point")
         self.feasible = feasible
-        self.name = feasible.engine  # type: ignore[misc]
+        self.name = feasible.engine
 
     def accepts(self, deal: CompiledDeal) -> str | None:
         """Any deal with the same issues, terms and constraints as the one solved."""

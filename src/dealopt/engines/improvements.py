@@ -95,7 +95,10 @@ def _relaxed(o: _Options, lam: np.ndarray, mu: np.ndarray, nu: np.ndarray) -> np
     """``joint + λ·ds + μ·db − ν·n`` of each option that can win (rows of ``o.front``) for each multiplier
     triple (columns)."""
     f = o.front
-    return (1.0 + lam[None, :]) * o.ds[f, None] + (1.0 + mu[None, :]) * o.db[f, None] - nu[None, :] * o.n[f, None]
+    relaxed: np.ndarray = (
+        (1.0 + lam[None, :]) * o.ds[f, None] + (1.0 + mu[None, :]) * o.db[f, None] - nu[None, :] * o.n[f, None]
+    )
+    return relaxed
 
 
 def _best_per_component(opts: list[_Options], lam: np.ndarray, mu: np.ndarray, nu: np.ndarray) -> np.ndarray:

@@ -44,7 +44,9 @@ class ComponentPieces:
         return len(self.joint) > 0
 
 
-def _affine(deal: CompiledDeal, util: CompiledUtility, comp: Component, grid: list[int], free: list[int]) -> list:
+def _affine(
+    deal: CompiledDeal, util: CompiledUtility, comp: Component, grid: list[int], free: list[int]
+) -> list[np.ndarray]:
     """The utility of the component as ``A(g) + Σ_x B_x(g)·x``: [A, B_x for each stepless issue], flat over g."""
     shape = tuple(len(deal.issues[i].labels) for i in grid)
     axis = {issue: k for k, issue in enumerate(grid)}
@@ -60,7 +62,9 @@ def _affine(deal: CompiledDeal, util: CompiledUtility, comp: Component, grid: li
     return [np.broadcast_to(a, shape).reshape(-1) for a in out]
 
 
-def _truth(deal: CompiledDeal, tests: tuple[CompiledTest, ...], axis: dict[int, int], ndim: int, x: dict[int, float]):
+def _truth(
+    deal: CompiledDeal, tests: tuple[CompiledTest, ...], axis: dict[int, int], ndim: int, x: dict[int, float]
+) -> np.ndarray:
     out = np.ones((1,) * ndim, dtype=bool)
     for t in tests:
         if t.issue in x:

@@ -34,7 +34,7 @@ __all__ = [
 
 
 #: Every engine dealopt has, in preference order for ``auto``.
-ENGINES: tuple[type[Engine], ...] = (MergeEngine, EnumerateEngine, MilpEngine)  # type: ignore[assignment]
+ENGINES: tuple[type[Engine], ...] = (MergeEngine, EnumerateEngine, MilpEngine)
 
 if ENGINE_NAMES != ("auto", *(e.name for e in ENGINES)):  # pragma: no cover - a programming error
     raise ImportError(f"dealopt.options.ENGINE_NAMES {ENGINE_NAMES} does not list the registered engines")
@@ -76,7 +76,7 @@ def explain_choice(deal: CompiledDeal, name: str = "auto") -> tuple[Engine, str 
         if reason:
             raise EngineNotApplicable(f"engine {name}: cannot solve {deal.name!r} exactly: {reason}", engine=name)
         return engine, None
-    reasons = []
+    reasons: list[str] = []
     for engine in installed_engines():
         reason = engine.accepts(deal)
         if reason is None:

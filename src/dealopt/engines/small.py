@@ -22,11 +22,13 @@ __all__ = ["SMALL_SPACE", "list_small"]
 #: Largest outcome space listed directly.
 SMALL_SPACE = 20_000
 
-_SPACES: weakref.WeakKeyDictionary[CompiledDeal, tuple[np.ndarray, ...]] = weakref.WeakKeyDictionary()
+#: (rows, seller, buyer, flat) of the feasible packages and the deal's resolution (q_s, q_b).
+_Space = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float]
+_SPACES: weakref.WeakKeyDictionary[CompiledDeal, _Space] = weakref.WeakKeyDictionary()
 
 
-def _space(deal: CompiledDeal) -> tuple[np.ndarray, ...]:
-    """(rows, seller, buyer, flat) of the feasible packages, in row-major order; cached per deal."""
+def _space(deal: CompiledDeal) -> _Space:
+    """(rows, seller, buyer, flat) of the feasible packages, in row-major order, and the resolution; cached per deal."""
     got = _SPACES.get(deal)
     if got is None:
         size = deal.space_size or 0

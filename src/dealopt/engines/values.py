@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dealopt.model.compiled import CompiledDeal, CompiledUtility
+from dealopt.model.compiled import CompiledDeal, CompiledTest, CompiledUtility
 
 __all__ = ["values_of"]
 
@@ -33,7 +33,7 @@ def _feasible(deal: CompiledDeal, index: np.ndarray, value: np.ndarray) -> np.nd
     n = len(index)
     ok = np.ones(n, dtype=bool)
 
-    def holds(tests: tuple) -> np.ndarray:
+    def holds(tests: tuple[CompiledTest, ...]) -> np.ndarray:
         out = np.ones(n, dtype=bool)
         for t in tests:
             cat = deal.issues[t.issue].kind == "categorical"

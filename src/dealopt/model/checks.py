@@ -289,4 +289,5 @@ def _level_hint(issue: Any) -> str:
         return f"one of {_fmt_options(issue)}"
     n = grid_size(issue)
     step = getattr(issue, "step", None)
-    return f"{_n(issue.min)}…{_n(issue.max)} in steps of {_n(step)}" + (f" ({n} levels)" if n else "")
+    steps = f" in steps of {_n(step)}" if step is not None else ""
+    return f"{_n(issue.min)}…{_n(issue.max)}{steps}" + (f" ({n} levels)" if n else "")

@@ -118,7 +118,8 @@ class CompiledFactor:
         if self.form == "bare":
             return x
         assert self.xs is not None and self.ys is not None
-        return np.interp(x, self.xs, self.ys)
+        values: np.ndarray = np.interp(x, self.xs, self.ys)
+        return values
 
 
 @dataclass(frozen=True, eq=False)
@@ -398,7 +399,7 @@ def compile_model(model: DealModel) -> CompiledDeal:
         if t.eq is not None or t.in_ is not None:
             raw = [t.eq] if t.eq is not None else list(t.in_ or [])
             if issue.kind == "categorical":
-                equals = tuple(issue.index_of(v) for v in raw)  # type: ignore[misc]
+                equals = tuple(issue.index_of(v) for v in raw)
             else:
                 equals = tuple(float(v) for v in raw)
         lo = None if t.min is None else float(t.min)
@@ -433,10 +434,10 @@ def compile_model(model: DealModel) -> CompiledDeal:
             profiles.append(CompiledProfile(p.name, float(p.probability), pu, _walk(p.walk_away, pu, by_name)))
         total = sum(p.probability for p in profiles)
         buyer = CompiledUtility(tuple(t for p in profiles for t in p.utility.scaled(p.probability / total).terms))
-        walks = [p.walk_away for p in profiles]
-        buyer_walk = (
-            None if any(w is None for w in walks) else sum(p.probability / total * p.walk_away for p in profiles)
-        )  # type: ignore[operator]
+        walks = [p.walk_away for p in profiles if p.walk_away is not None]
+        buyer_walk: float | None = (
+            None if len(walks) < len(profiles) else sum(p.probability / total * w for p, w in zip(profiles, walks))
+        )
     else:
         buyer = utility(buyer_party.utility or [])
         buyer_walk = _walk(buyer_party.walk_away, buyer, by_name)

@@ -41,12 +41,14 @@ class Evaluation:
     @property
     def joint(self) -> np.ndarray:
         """Seller utility + buyer utility."""
-        return self.seller + self.buyer
+        joint: np.ndarray = self.seller + self.buyer
+        return joint
 
     @property
     def acceptable(self) -> np.ndarray:
         """Feasible and acceptable to both sides (in the ZOPA)."""
-        return self.feasible & self.acceptable_seller & self.acceptable_buyer
+        both: np.ndarray = self.feasible & self.acceptable_seller & self.acceptable_buyer
+        return both
 
     def __len__(self) -> int:
         return len(self.seller)

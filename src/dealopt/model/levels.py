@@ -62,8 +62,9 @@ def issue_levels(issue: AnyIssue) -> np.ndarray | None:
         raise ValueError(_too_many(issue, n))
     if isinstance(issue, IntegerIssue):
         return np.arange(issue.min, issue.max + 1, issue.step, dtype=float)
+    assert issue.step is not None  # grid_size is None for a continuous issue without a step
     k = np.arange(n, dtype=float)
-    grid = np.round(issue.min + k * issue.step, 10)
+    grid: np.ndarray = np.round(issue.min + k * issue.step, 10)
     grid = np.minimum(grid, issue.max)
     grid[-1] = issue.max
     return grid

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from dealopt.errors import ModelError, Problem
 from dealopt.model.checks import check_model
@@ -179,7 +180,7 @@ def _child(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def _item(path: str, index: int) -> str:
+def _item(path: str, index: int | str) -> str:
     return f"{path}[{index}]"
 
 
@@ -326,7 +327,7 @@ def _shape(path: str) -> str:
 # ---------------------------------------------------------------- one pydantic error
 
 
-def _message(err: dict[str, Any], where: _Where) -> tuple[str, str]:
+def _message(err: ErrorDetails, where: _Where) -> tuple[str, str]:
     """(path, message) for one pydantic error."""
     kind = err["type"]
     path = where.path
@@ -534,8 +535,8 @@ def model_from_data(
     try:
         model = DealModel.model_validate(data)
     except ValidationError as exc:
-        found = _raw_problems(data) + _problems_from_validation(exc, data)
-        problems = [Problem(loc, msg) for loc, msg in found]
+        raw = _raw_problems(data) + _problems_from_validation(exc, data)
+        problems = [Problem(loc, msg) for loc, msg in raw]
         raise ModelError(_finish(problems, src), source) from None
     except RecursionError:
         raise ModelError(

@@ -189,9 +189,9 @@ class _Builder:
                 raise self.fail(path, f"unreadable value {node.value!r} ({what}); {_PLAIN}", node) from None
         self.active.add(id(node))
         try:
-            if isinstance(node, yaml.SequenceNode):
-                return [self.build(item, _item(path, i)) for i, item in enumerate(node.value)]
-            return self.build_mapping(node, path)
+            if isinstance(node, yaml.MappingNode):
+                return self.build_mapping(node, path)
+            return [self.build(item, _item(path, i)) for i, item in enumerate(node.value)]
         finally:
             self.active.discard(id(node))
 

@@ -62,7 +62,7 @@ def _holds(model: DealModel, name: str, test: Test, level: Any) -> bool:
 
     def same(a: Any, b: Any) -> bool:
         if categorical:
-            return a == b
+            return bool(a == b)
         return abs(float(a) - float(b)) <= _TOL * max(1.0, abs(float(b)))
 
     if test.eq is not None:
@@ -112,7 +112,10 @@ def reference_evaluate(model: DealModel, package: dict[str, Any]) -> dict[str, A
         us = [reference_utility(model, p.utility, package) for p in buyer.profiles]
         ws = [reference_walk_away(model, p.utility, p.walk_away) for p in buyer.profiles]
         u_b = sum(p.probability / total * u for p, u in zip(buyer.profiles, us))
-        w_b = None if any(w is None for w in ws) else sum(p.probability / total * w for p, w in zip(buyer.profiles, ws))  # type: ignore[operator]
+        known = [w for w in ws if w is not None]
+        w_b: float | None = (
+            None if len(known) < len(ws) else sum(p.probability / total * w for p, w in zip(buyer.profiles, known))
+        )
         out["acceptance_probability"] = sum(
             p.probability for p, u, w in zip(buyer.profiles, us, ws) if w is None or u >= w - _TOL * max(1.0, abs(w))
         )

@@ -109,7 +109,7 @@ def _acceptable(utility: np.ndarray, w: float | None) -> np.ndarray:
 
 def _weighted(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Σ weights[j] · rows[j] (a plain loop: faster than a BLAS matrix-vector product for a few rows)."""
-    out = weights[0] * rows[0]
+    out: np.ndarray = weights[0] * rows[0]
     for w, row in zip(weights[1:], rows[1:], strict=True):
         out = out + w * row
     return out
@@ -118,7 +118,7 @@ def _weighted(weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def posterior(space: OutcomeSpace, offers: list[dict[int, int]], beta: float = DEFAULT_RATIONALITY) -> np.ndarray:
     """Posterior probability of each buyer profile after the buyer's ``offers`` (partial level indices)."""
     deal = space.deal
-    prior = np.array([p.probability for p in deal.profiles], dtype=float)
+    prior: np.ndarray = np.array([p.probability for p in deal.profiles], dtype=float)
     prior = prior / prior.sum()
     if space.profiles is None or not offers:
         return prior
@@ -135,8 +135,9 @@ def posterior(space: OutcomeSpace, offers: list[dict[int, int]], beta: float = D
             continue  # an offer no feasible package completes says nothing about the buyer's type
         log_post += beta * (best - lo) / span - log_z
     log_post -= log_post.max()
-    post = np.exp(log_post) * (prior > 0)
-    return post / post.sum()
+    post: np.ndarray = np.exp(log_post) * (prior > 0)
+    post = post / post.sum()
+    return post
 
 
 @functools.lru_cache(maxsize=16)

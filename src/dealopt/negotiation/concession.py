@@ -13,4 +13,4 @@ def aspiration(best: float, walk_away: float, progress: float, exponent: float =
     if exponent <= 0:
         raise ValueError("exponent must be > 0")
     t = min(1.0, max(0.0, progress))
-    return best - (best - walk_away) * t ** (1.0 / exponent)
+    return best - (best - walk_away) * float(t ** (1.0 / exponent))

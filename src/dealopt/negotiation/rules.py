@@ -144,7 +144,8 @@ def no_gift(stated_kinds: np.ndarray) -> np.ndarray:
     unless a move on another stated issue that we gain from (an ask, or a move both sides gain from) pays for it."""
     gives = (stated_kinds == GIVE).any(axis=1)
     pays = ((stated_kinds == ASK) | (stated_kinds == MUTUAL)).any(axis=1)  # a move we gain from pays for a give
-    return ~gives | pays
+    ok: np.ndarray = ~gives | pays
+    return ok
 
 
 def reciprocal(kinds_from_previous: np.ndarray, stated_kinds: np.ndarray | None) -> np.ndarray:
@@ -153,7 +154,8 @@ def reciprocal(kinds_from_previous: np.ndarray, stated_kinds: np.ndarray | None)
     concedes = (kinds_from_previous == GIVE).any(axis=1)
     kinds = stated_kinds if stated_kinds is not None and stated_kinds.shape[1] else kinds_from_previous
     asks = ((kinds == ASK) | (kinds == MUTUAL)).any(axis=1)
-    return ~concedes | asks
+    ok: np.ndarray = ~concedes | asks
+    return ok
 
 
 def monotone(

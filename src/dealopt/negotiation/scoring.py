@@ -84,7 +84,7 @@ def _nash(seller: Preferences, buyer: Preferences) -> tuple[float, float] | None
 
 def setting(deal: CompiledDeal) -> Setting:
     """The judge's view of ``deal``, computed once and kept with the compiled deal."""
-    cached = deal.__dict__.get("_setting")
+    cached: Setting | None = deal.__dict__.get("_setting")
     if cached is not None:
         return cached
     space = outcome_space(deal)

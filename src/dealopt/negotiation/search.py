@@ -84,7 +84,8 @@ def _choose(sit: Situation, cand: np.ndarray, top: int, zone: np.ndarray) -> lis
     order = np.argsort(-np.floor(sit.belief.utility[cand] / band), kind="stable")
     cand = cand[order]
     keys = np.floor(sit.belief.utility[cand] / band)
-    start, size, chosen = 0, 64, []
+    start, size = 0, 64
+    chosen: list[int] = []
     while start < len(cand) and len(chosen) < top:
         stop = min(len(cand), start + size)
         while stop < len(cand) and keys[stop] == keys[stop - 1]:

@@ -156,12 +156,12 @@ def _value_offer(space: OutcomeSpace, limits: Limits, bel: BuyerBelief, stated: 
     """The buyer's offer at its best completion for us (exact values, within our limits when possible)."""
     deal = space.deal
     rows, ev = completions(deal, stated)
-    price = None
+    price: np.ndarray | None = None
     if limits.price is not None:
         issue = deal.issues[limits.price]
-        price = stated.exact.get(limits.price, None)
+        exact = stated.exact.get(limits.price, None)
         assert issue.levels is not None
-        price = np.full(len(rows), price) if price is not None else issue.levels[rows[:, limits.price]]
+        price = np.full(len(rows), exact) if exact is not None else issue.levels[rows[:, limits.price]]
     ok = within_limits(deal, ev.feasible, ev.seller, price)
     buyer = bel.of(ev, rows)
     pool = np.flatnonzero(ok) if ok.any() else np.flatnonzero(ev.feasible)

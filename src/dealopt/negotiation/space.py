@@ -57,7 +57,8 @@ class OutcomeSpace:
         mask = self.matching(partial) & within
         if not mask.any():
             return None
-        return values[..., mask].max(axis=-1)
+        best: np.ndarray = values[..., mask].max(axis=-1)
+        return best
 
     def best_matching_memo(self, name: str, values: np.ndarray, partial: dict[int, int]) -> np.ndarray | None:
         """:meth:`best_matching` over the feasible packages, remembered per ``name`` (which must identify
@@ -83,7 +84,8 @@ class OutcomeSpace:
 
     def flat(self, rows: np.ndarray) -> np.ndarray:
         """Flat indices of packages given by level indices."""
-        return np.ravel_multi_index(tuple(np.atleast_2d(rows).T), self.deal.shape)
+        flat: np.ndarray = np.ravel_multi_index(tuple(np.atleast_2d(rows).T), self.deal.shape)
+        return flat
 
     def matching(self, partial: dict[int, int]) -> np.ndarray:
         """Boolean mask of the packages that agree with a partial package ``{issue: level}``."""
@@ -107,7 +109,7 @@ def is_evaluated(deal: CompiledDeal) -> bool:
 
 def outcome_space(deal: CompiledDeal) -> OutcomeSpace:
     """Every package of ``deal`` evaluated, once: the result is kept with the compiled deal."""
-    cached = deal.__dict__.get("_outcome_space")
+    cached: OutcomeSpace | None = deal.__dict__.get("_outcome_space")
     if cached is not None:
         return cached
     space = _evaluate_space(deal)

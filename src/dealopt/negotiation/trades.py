@@ -273,7 +273,8 @@ def _trade(
     tols: tuple[float, float],
     span: tuple[Any, Any] | None,
 ) -> Trade:
-    gives, asks = [], []
+    gives: list[Move] = []
+    asks: list[Move] = []
     for i in np.flatnonzero(row != base):
         issue = deal.issues[int(i)]
         s_alone, b_alone = single[(int(i), int(row[i]))]

@@ -237,7 +237,7 @@ def _parts(parts: PartsOutput, src: Quotes) -> list[Task]:
     tasks = src.tasks
     if not tasks:
         empty = src.schema.empty_table().select([f.name for f in src.schema if f.name not in OUTPUT_COLUMNS])
-        tasks = [Task(0, 1, 0, table=empty, **src.common)]
+        tasks = [Task(0, 1, 0, src.models_dir, src.cwd, table=empty)]
     width = max(5, len(str(max(0, len(tasks) - 1))))
     where = parts.staging.resolve()
     return [replace(t, part=str(where / f"part-{t.index:0{width}d}.parquet")) for t in tasks]

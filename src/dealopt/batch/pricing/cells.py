@@ -94,7 +94,7 @@ class Col:
     def is_text(self) -> bool:
         """Whether the cells are strings."""
         t = self.arrow.type
-        return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+        return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
     def empty(self) -> np.ndarray:
         """Cells that count as empty: null, NaN or ''."""
@@ -103,7 +103,8 @@ class Col:
             out = pc.fill_null(pc.equal(arr, ""), True)
         else:
             out = arr.is_null(nan_is_null=pa.types.is_floating(arr.type))
-        return out.to_numpy(zero_copy_only=False)
+        empty: np.ndarray = out.to_numpy(zero_copy_only=False)
+        return empty
 
     def numbers(self) -> np.ndarray:
         """Cells as finite floats (NaN where a cell is not a finite number)."""
@@ -131,7 +132,8 @@ class Col:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 return np.full(len(arr), -1, dtype=np.int64)
         found = pc.index_in(arr, value_set=pa.array(list(labels), type=arr.type))
-        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes: np.ndarray = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes
 
     def factorize(self) -> tuple[np.ndarray, list[Any]]:
         """Codes (-1 for null) and the distinct values."""
@@ -258,11 +260,12 @@ def _whole_options(issue: CompiledIssue, raw: Col, empty: np.ndarray) -> Cells:
     index = np.where(inside, np.take(table, np.clip(k, 0, len(table) - 1)), -1)
     want = expected_level(issue)
 
-    span = f"[{fmt(issue.levels[0])}, {fmt(issue.levels[-1])}]"
+    lo, hi = issue.levels[0], issue.levels[-1]
+    span = f"[{fmt(lo)}, {fmt(hi)}]"
 
     def why(row: int) -> str:
         x = raw.item(row)
-        where = "outside " + span if not issue.levels[0] <= x <= issue.levels[-1] else f"not a level of {issue.name!r}"
+        where = "outside " + span if not lo <= x <= hi else f"not a level of {issue.name!r}"
         return f"{show(x)} is {where}; expected {want}"
 
     return Cells(np.take(issue.levels, np.maximum(index, 0)), index, empty, ~empty & (index < 0), why)

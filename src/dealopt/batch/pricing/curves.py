@@ -46,14 +46,16 @@ class Curve:
         out = self.const[col] + self.lin[col] * p
         for k, g in self.other:
             out = out + k[col] * _g(g, p)
-        return out
+        result: np.ndarray = out
+        return result
 
     def on_grid(self, grid: np.ndarray) -> np.ndarray:
         """Utility at the same prices for every row: shape (n, len(grid))."""
         out = self.const[:, None] + self.lin[:, None] * grid[None, :]
         for k, g in self.other:
             out = out + k[:, None] * _g(g, grid)[None, :]
-        return out
+        result: np.ndarray = out
+        return result
 
     def shifted(self, by: np.ndarray) -> Curve:
         """The curve minus ``by`` (per row)."""
@@ -75,7 +77,8 @@ class Curve:
             out = const + lin * p
             for k, g in zip(ks, groups):
                 out = out + k * _g(g, p)
-            return out
+            result: np.ndarray = out
+            return result
 
         return f, (self.const, self.lin, *(k for k, _ in self.other))
 

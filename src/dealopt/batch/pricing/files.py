@@ -54,7 +54,7 @@ class Quotes:
     """An input file cut into tasks of about ``chunk_rows`` rows, with the output schema."""
 
     def __init__(self, path: Path, chunk_rows: int, models_dir: Path, cwd: Path | None) -> None:
-        self.common = {"models_dir": str(models_dir), "cwd": None if cwd is None else str(cwd)}
+        self.models_dir, self.cwd = str(models_dir), None if cwd is None else str(cwd)
         self.chunk_rows = chunk_rows
         self.tasks: list[Task] = []
         if path.is_dir() or path.suffix.lower() in PARQUET:
@@ -67,7 +67,7 @@ class Quotes:
             self.schema = pa.schema(list(table.schema) + OUTPUT_FIELDS)
             for i, s in enumerate(range(0, self.rows, chunk_rows)):
                 piece = table.slice(s, chunk_rows)
-                self.tasks.append(Task(i, s + 1, piece.num_rows, table=piece, **self.common))
+                self.tasks.append(Task(i, s + 1, piece.num_rows, self.models_dir, self.cwd, table=piece))
         else:
             raise _quotes_error(
                 path,
@@ -115,10 +115,11 @@ class Quotes:
                 len(self.tasks),
                 offset + 1,
                 size,
+                self.models_dir,
+                self.cwd,
                 path=path,
                 row_groups=tuple(groups),
                 batch_rows=self.chunk_rows,
-                **self.common,
             )
         )
 

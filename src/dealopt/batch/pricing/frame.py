@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dealopt.batch.pricing.cells import Col
-from dealopt.batch.pricing.group import price_group
+from dealopt.batch.pricing.group import Codes, price_group
 from dealopt.batch.pricing.model import model_path, pricing_model
 from dealopt.batch.pricing.rows import label_rows
 from dealopt.batch.pricing.suggest import Priced
@@ -95,7 +95,7 @@ class Outputs:
             codes=_CodeBook(n),
         )
 
-    def note_codes(self, rows: np.ndarray | slice, n: int, codes: dict[str, tuple[np.ndarray, tuple, bool]]) -> None:
+    def note_codes(self, rows: np.ndarray | slice, n: int, codes: dict[str, Codes]) -> None:
         """Keep a model group's categorical codes (``rows`` of these rows; ``n`` of them)."""
         if self.codes is None:
             return
@@ -166,7 +166,8 @@ class Outputs:
             elif c in BOOL_COLUMNS:
                 out[c] = pd.arrays.BooleanArray(self.bools[c], self.bool_null[c])
             elif c == "approval":
-                out[c] = pd.Categorical.from_codes(self.approval, categories=self.approvers)
+                # pandas-stubs accept only an Index as categories; pandas documents any list-like.
+                out[c] = pd.Categorical.from_codes(self.approval, categories=self.approvers)  # type: ignore[call-overload]
             else:
                 out[c] = pd.array(self._errors_arrow(), dtype=pd.StringDtype("pyarrow"))
         return out
@@ -203,11 +204,11 @@ class _CodeBook:
     def __init__(self, n: int) -> None:
         self.n = n
         self.codes: dict[str, np.ndarray] = {}
-        self.labels: dict[str, tuple] = {}
+        self.labels: dict[str, tuple[str, ...]] = {}
         self.covered: dict[str, int] = {}
         self.unusable: set[str] = set()
 
-    def add(self, col: str, rows: np.ndarray, values: np.ndarray, labels: tuple, ok: bool) -> None:
+    def add(self, col: str, rows: np.ndarray, values: np.ndarray, labels: tuple[str, ...], ok: bool) -> None:
         if col in self.unusable:
             return
         if not ok or self.labels.setdefault(col, labels) != labels:
@@ -220,7 +221,8 @@ class _CodeBook:
 
     def categoricals(self) -> dict[str, pd.Categorical]:
         return {
-            col: pd.Categorical.from_codes(codes, categories=list(self.labels[col]), validate=False)
+            # pandas-stubs accept only an Index as categories; pandas documents any list-like.
+            col: pd.Categorical.from_codes(codes, categories=list(self.labels[col]), validate=False)  # type: ignore[call-overload]
             for col, codes in self.codes.items()
             if col not in self.unusable and self.covered.get(col) == self.n
         }
@@ -277,7 +279,7 @@ def price_columns(
 
     for s in range(0, n, ROWS_AT_ONCE):
         e = min(n, s + ROWS_AT_ONCE)
-        block = (lambda c: full(c)) if e - s == n else (lambda c, a=s, b=e: full(c).slice(a, b))
+        block = full if e - s == n else _rows_of(full, s, e)
         _price_block(out.rows(s, e), columns, block, models_dir, cwd, first_row + s)
     out.arrow = {c: col.arrow for c, col in whole.items()}
     return out
@@ -325,7 +327,9 @@ def _price_block(
         whole_group = len(rows) == n  # one model: its rows in order, no copies
         picked: dict[str, Col] = {}
 
-        def get(col: str, rows: np.ndarray = rows, whole: bool = whole_group, picked: dict = picked) -> Col | None:
+        def get(
+            col: str, rows: np.ndarray = rows, whole: bool = whole_group, picked: dict[str, Col] = picked
+        ) -> Col | None:
             c = raw(col)
             if c is None or whole:
                 return c
@@ -372,3 +376,8 @@ def price_table(table: pa.Table, models_dir: Path, cwd: Path | None, first_row: 
     return price_columns(
         table.num_rows, table.column_names, lambda c: Col.of_arrow(table.column(c)), models_dir, cwd, first_row
     )
+
+
+def _rows_of(full: Callable[[str], Col], start: int, stop: int) -> Callable[[str], Col]:
+    """A column reader giving rows ``start:stop`` of the whole columns."""
+    return lambda c: full(c).slice(start, stop)

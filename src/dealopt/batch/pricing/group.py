@@ -61,7 +61,7 @@ def _read(
         cells = parse_cells(issue, raw, is_price)
         want = f"a price in [{fmt(price.lo)}, {fmt(price.hi)}]" if is_price else expected_level(issue)
         errors.flag(cells.empty, f"{col}: empty; expected {want} (the base quote)")
-        errors.flag(cells.bad, lambda j, col=col, why=cells.why: f"{col}: {why(j)}")
+        errors.flag(cells.bad, _prefixed(col, cells.why))
         base.value.append(cells.value)
         base.index.append(cells.index)
         categorical = issue.kind == "categorical"
@@ -80,9 +80,7 @@ def _read(
                 later.append(
                     (
                         mask,
-                        lambda j, vcol=vcol, vraw=vraw: (
-                            f"{vcol}: {show(vraw.item(j))}, but the price is what gets computed; expected an empty cell"
-                        ),
+                        _price_given(vcol, vraw),
                     )
                 )
             variant.value.append(cells.value)
@@ -96,9 +94,7 @@ def _read(
             codes[vcol] = (vcodes, issue.labels, not vc.bad.any())
         bad = np.zeros(n, dtype=bool)
         bad[given] = vc.bad
-        later.append(
-            (bad, lambda j, vcol=vcol, why=vc.why, given=given: f"{vcol}: {why(int(np.searchsorted(given, j)))}")
-        )
+        later.append((bad, _at_given(vcol, vc.why, given)))
         variant.value.append(value)
         variant.index.append(index)
     for mask, make in later:
@@ -111,10 +107,7 @@ def _read(
             assert raw is not None
             errors.flag(
                 ~raw.empty(),
-                lambda j, col=col, raw=raw, name=name: (
-                    f"{col}: {show(raw.item(j))}, but model {deal.name!r} has no issue {name!r}; "
-                    f"expected an empty cell (its issues: {names})"
-                ),
+                _prefixed(col, _no_issue(raw, deal.name, name, names)),
             )
     return base, variant, codes
 
@@ -146,7 +139,7 @@ def _check_constraints(pm: PricingModel, base: Levels, variant: Levels, errors: 
         at = dict(zip(rows.tolist(), first.tolist()))
         errors.flag(
             broken,
-            lambda j, at=at, what=what: f"{what} breaks {pm.constraint_texts[at[j]]}; expected a feasible package",
+            _breaks(what, pm.constraint_texts, at),
         )
 
 
@@ -219,3 +212,30 @@ def _scatter(part: Priced, rows: np.ndarray, n: int) -> Priced:
         full[rows] = arr
         out[name] = full
     return Priced(**out)
+
+
+def _price_given(col: str, raw: Col) -> Callable[[int], str]:
+    """The message for a variant cell that gives the price the run computes."""
+    return lambda j: f"{col}: {show(raw.item(j))}, but the price is what gets computed; expected an empty cell"
+
+
+def _at_given(col: str, why: Callable[[int], str], given: np.ndarray) -> Callable[[int], str]:
+    """The message for row ``j`` of a column whose cells were read only at the rows ``given``."""
+    return lambda j: f"{col}: {why(int(np.searchsorted(given, j)))}"
+
+
+def _prefixed(col: str, why: Callable[[int], str]) -> Callable[[int], str]:
+    """The message for row ``j`` of column ``col``: the column's name, then why."""
+    return lambda j: f"{col}: {why(j)}"
+
+
+def _no_issue(raw: Col, model: str, name: str, names: str) -> Callable[[int], str]:
+    """Why a cell of a column naming no issue of the model is wrong."""
+    return lambda j: (
+        f"{show(raw.item(j))}, but model {model!r} has no issue {name!r}; expected an empty cell (its issues: {names})"
+    )
+
+
+def _breaks(what: str, texts: Sequence[str], at: dict[int, int]) -> Callable[[int], str]:
+    """Why row ``j`` breaks the constraint ``at[j]``."""
+    return lambda j: f"{what} breaks {texts[at[j]]}; expected a feasible package"

@@ -82,7 +82,7 @@ def _lowest_reaching(curve: Curve, grid: np.ndarray, w: float) -> np.ndarray:
     """The lowest price in the grid's range with curve ≥ w, else a root above it, else NaN."""
     values = curve.on_grid(grid) - w
     ok = values >= -TOL * max(1.0, abs(w))
-    found = ok.any(axis=1)
+    found = np.asarray(ok.any(axis=1))  # an array (the stubs allow a scalar for 1-D input)
     k = np.argmax(ok, axis=1)
     out = np.where(found & (k == 0), grid[0], np.nan)
     inner = found & (k > 0)
@@ -96,7 +96,9 @@ def _lowest_reaching(curve: Curve, grid: np.ndarray, w: float) -> np.ndarray:
     return out
 
 
-def _margin(s: Curve, b: Curve, w_s: float | None, w_b: float | None) -> tuple[Callable[..., np.ndarray], tuple]:
+def _margin(
+    s: Curve, b: Curve, w_s: float | None, w_b: float | None
+) -> tuple[Callable[..., np.ndarray], tuple[np.ndarray, ...]]:
     """−min(U_s − w_s, U_b − w_b) as an elementwise function of the price (to minimize)."""
     fs, args_s = s.function()
     fb, args_b = b.function()
@@ -135,7 +137,8 @@ def _zopa(pm: PricingModel, s: Curve, b: Curve, grid: np.ndarray) -> np.ndarray:
         )
         best[inner] = np.minimum(best[inner], np.where(np.isfinite(res.f_x), res.f_x, np.inf))
     tol = TOL * max(1.0, abs(w_s or 0.0), abs(w_b or 0.0))
-    return best <= tol
+    within: np.ndarray = best <= tol
+    return within
 
 
 def _split(

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -180,7 +181,8 @@ class _Change:
 
     def delta(self, deal: CompiledDeal) -> np.ndarray:
         """New minus old values of the term over its own issues (flat)."""
-        return term_tensor(deal, _term(deal, self.key, self.t), self.axis, self.ndim).ravel() - self.old
+        change: np.ndarray = term_tensor(deal, _term(deal, self.key, self.t), self.axis, self.ndim).ravel() - self.old
+        return change
 
     def feasible_delta(self, deal: CompiledDeal, delta: np.ndarray) -> np.ndarray:
         """The change at the feasible levels: Δcoef × the term when only its coefficient changed, else a gather."""
@@ -207,7 +209,7 @@ class _LazyTables(dict):  # type: ignore[type-arg]
         self._make = make
 
     def __missing__(self, key: str) -> np.ndarray:
-        value = self._make[key]()
+        value: np.ndarray = self._make[key]()
         self[key] = value
         return value
 
@@ -282,7 +284,7 @@ class TableSweep:
                 change += feasible[key]
                 feasible[key] = change
             if self.reweigh:
-                feasible["buyer"] = sum(w * feasible[k] for k, w in weights.items())
+                feasible["buyer"] = _weighted(feasible, weights)
             comps[ci] = comp.with_tables(self._full(comp, deltas, weights), feasible)
         deal.__dict__["components"] = tuple(comps)  # a frozen dataclass: set as cached_property does
         return deal
@@ -293,7 +295,7 @@ class TableSweep:
         def make(key: str) -> Any:
             def build() -> np.ndarray:
                 if key == "buyer" and self.reweigh:
-                    return sum(w * tables[k] for k, w in weights.items())
+                    return _weighted(tables, weights)
                 out = base[key]
                 for c, d in deltas:
                     if c.key == key or (key == "buyer" and c.key in weights):
@@ -313,3 +315,10 @@ def table_sweep(base: DealModel, paths: list[str]) -> TableSweep | None:
         return TableSweep(base, paths)
     except (ValueError, DealoptError):
         return None
+
+
+def _weighted(tables: Mapping[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+    """Σ w · tables[k] over the buyer profiles' weights (there is at least one profile)."""
+    total = sum(w * tables[k] for k, w in weights.items())
+    assert isinstance(total, np.ndarray)
+    return total

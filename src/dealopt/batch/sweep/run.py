@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -141,7 +141,8 @@ def sweep(
         targets = resolve_targets(base, plan)
     except PathError as exc:
         raise OptionError("vary", str(exc)) from None
-    rows = scenario_table(plan, max_scenarios).to_dict("records")
+    # The scenario table's columns are text (pandas-stubs type record keys as any Hashable).
+    rows = cast(list[dict[str, Any]], scenario_table(plan, max_scenarios).to_dict("records"))
     fast = kind_of_sweep([p for t in targets for p in t.paths]) != "full"
     # a fast path pays a base solve per chunk: larger chunks, but still a dozen or more to share out
     size = max(chunk_size, min(chunk_size * 8, len(rows) // 16)) if fast else chunk_size

@@ -83,8 +83,8 @@ class Choices:
             for blk, col in zip(self.blocks, choice.cols):
                 for issue, lv in zip(blk.comp.issues, np.unravel_index(int(blk.joints[col][0]), blk.comp.shape)):
                     row[issue] = int(lv)
-            for i, lv in zip(self.grid, choice.levels):
-                row[i] = lv
+            for i, level in zip(self.grid, choice.levels):
+                row[i] = level
             self._rows[choice] = row
         return row
 
@@ -152,11 +152,11 @@ class Choices:
                     row[issue] = int(lv)
         xs = dict(zip((fr.issue.index for fr in self.free), self.x_of(choice, t)))
         out: dict[str, Any] = {}
-        for issue in self.deal.issues:
-            if issue.gridded:
-                out[issue.name] = display_value(issue.labels[int(row[issue.index])])
+        for ci in self.deal.issues:
+            if ci.gridded:
+                out[ci.name] = display_value(ci.labels[int(row[ci.index])])
             else:
-                out[issue.name] = float(xs[issue.index])
+                out[ci.name] = float(xs[ci.index])
         return out
 
     def expand(self, choice: Choice, t: tuple[float, ...], cap: int) -> list[dict[str, Any]]:

@@ -127,7 +127,9 @@ class HighsBackend:
         if len(ints):
             self.h.changeColsIntegrality(len(ints), ints, np.full(len(ints), highspy.HighsVarType.kInteger, np.uint8))
         if self._rows:
-            starts, index, value = [], [], []
+            starts: list[int] = []
+            index: list[int] = []
+            value: list[float] = []
             for coefs, _, _ in self._rows:
                 starts.append(len(index))
                 index.extend(coefs.keys())

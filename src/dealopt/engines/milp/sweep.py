@@ -163,9 +163,9 @@ class Sweep:
                 break
             choice, poly = got
             if F and f.K and b_cur is not None and F[-1].b == b_cur:
-                cont = chain(self.bounded(f.choices.polygon(choice), F[-1].b))
-                if len(cont) > 1 and abs(cont[0].s - F[-1].s) <= 2 * f.q_s and abs(cont[0].b - F[-1].b) <= 2 * f.q_b:
-                    b_new = self.follow(F, choice, cont)
+                line = chain(self.bounded(f.choices.polygon(choice), F[-1].b))
+                if len(line) > 1 and abs(line[0].s - F[-1].s) <= 2 * f.q_s and abs(line[0].b - F[-1].b) <= 2 * f.q_b:
+                    b_new = self.follow(F, choice, line)
                     b_cur = max(b_new, beta) if beta is not None else b_new
                     continue
             edges = chain(poly)
@@ -208,9 +208,9 @@ class Sweep:
         q_s = self.f.q_s
         while F and self.cell_s(v.s) >= self.cell_s(F[-1].s):
             gone = F.pop()
-            if F and F[-1].seg and F[-1].carrier is not None:
+            if F and F[-1].seg and (carrier := F[-1].carrier) is not None:
                 a = F[-1]
-                ch, ta, tb = a.carrier
+                ch, ta, tb = carrier
                 s_r = v.s + q_s
                 if a.s > s_r > gone.s:
                     lam = (a.s - s_r) / (a.s - gone.s)

@@ -31,8 +31,8 @@ def minima(form: Formulation) -> tuple[float, float] | None:
                 choice = form.solve(form.expr[f"{party}_term"], maximize=False, terms_only=True)
             if choice is None:
                 return None
-            for i, lv in zip(form.grid, choice.levels):
-                row[i] = lv
+            for i, level in zip(form.grid, choice.levels):
+                row[i] = level
             x = [fr.cells[j][0] for fr, j in zip(form.free, choice.cells)]
             for j, (fr, cell) in enumerate(zip(form.free, choice.cells)):
                 xk = list(x)

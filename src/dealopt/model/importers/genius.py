@@ -112,7 +112,8 @@ def _read_xml(path: Path) -> Element:
     if not body:
         _fail(path, "", "the file is empty; expected GENIUS XML")
     try:
-        return fromstring(body)
+        root: Element = fromstring(body)
+        return root
     except DefusedXmlException as exc:
         _fail(
             path, "", f"refused: the XML declares entities or a DTD ({type(exc).__name__}); expected plain GENIUS XML"

@@ -33,12 +33,14 @@ class Preferences:
     @functools.cached_property
     def order(self) -> np.ndarray:
         """Flat indices of the feasible packages, best first (ties: lower flat index first)."""
-        return self.packages[self._rank]
+        order: np.ndarray = self.packages[self._rank]
+        return order
 
     @functools.cached_property
     def ranked(self) -> np.ndarray:
         """Utilities in :attr:`order` (non-increasing)."""
-        return self.values[self._rank]
+        ranked: np.ndarray = self.values[self._rank]
+        return ranked
 
     @functools.cached_property
     def _rank(self) -> np.ndarray:

@@ -25,7 +25,7 @@ __all__ = ["Aspiration", "Boulware", "Conceder", "Linear", "TimeDependent", "far
 def faratin_target(prefs: Preferences, t: float, e: float) -> float:
     """Faratin's time-dependent target utility at relative time ``t`` (k = 0)."""
     hi, lo = prefs.best, prefs.floor
-    return lo + (hi - lo) * (1.0 - t ** (1.0 / e))
+    return lo + (hi - lo) * (1.0 - float(t ** (1.0 / e)))
 
 
 class TimeDependent(Agent):
@@ -88,7 +88,7 @@ class Aspiration(Agent):
     def aspiration(self, t: float) -> float:
         """The aspiration level at relative time ``t``, in utility."""
         hi, lo = self.prefs.best, self.prefs.floor
-        return lo + (hi - lo) * (1.0 - t**self.exponent)
+        return lo + (hi - lo) * (1.0 - float(t**self.exponent))
 
     def act(self, turn: Turn) -> Action:
         """Accept what reaches the aspiration, else offer the least valuable package that does."""
