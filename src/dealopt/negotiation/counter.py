@@ -144,13 +144,13 @@ def recommend(
     clock = _Clock(progress, turns_left, notes + (sit.offer.stated.notes if sit.offer else ()))
     if not sit.zopa.any():
         return _walk_away(sit, phrasing.reason_no_zopa(sit), clock)
-    target = _target(sit, progress, exponent, opening)  # the aspiration
-    offer = sit.offer
+    target = pace_hold(sit, _target(sit, progress, exponent, opening), clock.turns_left)  # aspiration, or what
+    offer = sit.offer  # the buyer's own pace of concession lets us keep
     if offer is not None and offer.allowed and (clock.last or should_accept(offer.seller, target, True, sit.tol_s)):
         return _accept(sit, target, clock)
     if clock.last:
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
-    level = max(_hold(sit, target), pace_hold(sit, target, clock.turns_left))  # what the buyer lets us keep
+    level = _hold(sit, target)
     if sit.buyer_waits and not clock.final:  # it moves only when we do: our smallest step
         level = min(level, smallest_step(sit, level))
     found = search(sit, level, top)  # the candidates
