@@ -146,11 +146,12 @@ def recommend(
         return _walk_away(sit, phrasing.reason_no_zopa(sit), clock)
     target = pace_hold(sit, _target(sit, progress, exponent, opening), clock.turns_left)  # aspiration, or what
     offer = sit.offer  # the buyer's own pace of concession lets us keep
-    if offer is not None and offer.allowed and (clock.last or should_accept(offer.seller, target, True, sit.tol_s)):
-        return _accept(sit, target, clock)
+    accept_at = max(target, _hold(sit, target, True)) if clock.final else target  # the turn before the last: take
+    if offer is not None and offer.allowed and (clock.last or should_accept(offer.seller, accept_at, True, sit.tol_s)):
+        return _accept(sit, target, clock)  # their offer only when our last best offer would not get us more
     if clock.last:
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
-    level = _hold(sit, target)
+    level = _hold(sit, target, clock.final)
     if sit.buyer_waits and not clock.final:  # it moves only when we do: our smallest step
         level = min(level, smallest_step(sit, level))
     found = search(sit, level, top)  # the candidates
@@ -215,8 +216,10 @@ def _target(sit: Situation, progress: float, exponent: float, opening: str | Non
     return max(target, sit.low)
 
 
-def _hold(sit: Situation, target: float) -> float:
-    """No lower than what the buyer's own offer lets us ask: the most for us at the buyer's utility of its offer."""
+def _hold(sit: Situation, target: float, robust: bool = False) -> float:
+    """No lower than what the buyer's own offer lets us ask: the most for us at the buyer's utility of its offer
+    (``robust``, on the turn before the last: the most for us among the efficient packages no worse for the buyer
+    than its offer under every hypothesis we still hold, so that our last best offer is one it takes)."""
     offer = sit.offer
     if offer is None or not np.isfinite(offer.buyer):
         return target
@@ -226,7 +229,52 @@ def _hold(sit: Situation, target: float) -> float:
         return target
     match = float(space.seller[ok].max())
     cap = sit.previous.seller if sit.previous is not None else match
+    if robust and offer.row is not None:
+        sure = _surely_efficient(sit, ok & (space.seller <= cap + sit.tol_s), int(space.flat(offer.row)[0]))
+        if sure is not None:
+            return max(target, sure)
     return max(target, min(match, cap))
+
+
+def _surely_efficient(sit: Situation, pool: np.ndarray, at: int) -> float | None:
+    """Our utility of the best package for us in ``pool`` that every live buyer hypothesis values at least as much as
+    package ``at`` and that no allowed package dominates (under our beliefs); None when there is none."""
+    space, bel, lim = sit.space, sit.belief, sit.limits
+    for u in _hypotheses(sit):
+        pool = pool & (u >= u[at] - sit.tol_b)
+    cand = np.flatnonzero(pool)
+    cand = cand[np.argsort(-space.seller[cand], kind="stable")]
+    for start in range(0, min(len(cand), _TRIES), _BATCH):
+        batch = cand[start : start + _BATCH]
+        s_min = float(space.seller[batch].min())
+        near = np.flatnonzero(lim.allowed & (space.seller >= s_min - sit.tol_s))
+        near = near[np.argsort(-space.seller[near], kind="stable")]
+        # the most any package at least as good for us gives the buyer
+        top_b = np.maximum.accumulate(bel.utility[near])
+        pos = np.searchsorted(-space.seller[near], -space.seller[batch] + sit.tol_s, side="right") - 1
+        efficient = bel.utility[batch] >= top_b[pos] - sit.tol_b
+        if efficient.any():
+            return float(space.seller[batch[int(np.argmax(efficient))]])
+    return None
+
+
+_BATCH = 256
+_TRIES = 4096
+
+
+#: A buyer hypothesis (profile, or the model's buyer beside what we learned) with at least this weight is live.
+_LIVE = 0.01
+
+
+def _hypotheses(sit: Situation) -> list[np.ndarray]:
+    """The buyer utilities we still believe in, each over the outcome space."""
+    space, bel = sit.space, sit.belief
+    if space.profiles is not None and bel.profile_weights is not None:
+        return [space.profiles[j] for j in np.flatnonzero(bel.profile_weights > _LIVE)]
+    out = [space.buyer] if bel.model_weight > _LIVE else []
+    if bel.learned is not None and bel.model_weight < 1.0 - _LIVE:
+        out.append(bel.learned)
+    return out
 
 
 def _fallback(sit: Situation) -> tuple[int, ...]:
