@@ -146,12 +146,12 @@ def recommend(
         return _walk_away(sit, phrasing.reason_no_zopa(sit), clock)
     target = pace_hold(sit, _target(sit, progress, exponent, opening), clock.turns_left)  # aspiration, or what
     offer = sit.offer  # the buyer's own pace of concession lets us keep
-    accept_at = max(target, _hold(sit, target, True)) if clock.final else target  # the turn before the last: take
+    accept_at = _hold(sit, target, True)  # the turn before the last: take
     if offer is not None and offer.allowed and (clock.last or should_accept(offer.seller, accept_at, True, sit.tol_s)):
         return _accept(sit, target, clock)  # their offer only when our last best offer would not get us more
     if clock.last:
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
-    level = _hold(sit, target, clock.final)
+    level = _hold(sit, target, True)
     if sit.buyer_waits and not clock.final:  # it moves only when we do: our smallest step
         level = min(level, smallest_step(sit, level))
     found = search(sit, level, top)  # the candidates
