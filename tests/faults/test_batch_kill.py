@@ -22,13 +22,22 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+import dealopt.model.loading
 from conftest import MODELS
 from dealopt.batch.output import MANIFEST, STAGING, SUCCESS
+from dealopt.interfaces.cli import app
 
 EXAMPLE = MODELS / "quotes-example.csv"
 CHUNK = 50_000
-CLI = [sys.executable, "-c", "from dealopt.interfaces.cli import main; main()", "price-variants"]
+#: Ctrl-C raises KeyboardInterrupt in the child even when pytest was started with SIGINT ignored (a background
+#: job, some CI runners): a child inherits SIG_IGN, and Python then installs no handler of its own.
+CHILD = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from dealopt.interfaces.cli import main; main()"
+)
+CLI = [sys.executable, "-c", CHILD, "price-variants"]
 
 
 @pytest.fixture(scope="module")
@@ -83,11 +92,12 @@ def test_a_file_output_interrupted_mid_run_leaves_the_previous_file(big: Path, t
     _wait_for(proc, lambda: any(p.stat().st_size > 0 for p in tmp_path.glob(".priced.parquet.tmp-*")))
     time.sleep(0.3)
     proc.send_signal(sig)
-    proc.communicate(timeout=60)
-    assert proc.returncode == (130 if sig == signal.SIGINT else -signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == (130 if sig == signal.SIGINT else -signal.SIGKILL), err
     assert _digest(out) == before  # the previous output, untouched
     left = sorted(p.name for p in tmp_path.iterdir() if p.name != "priced.parquet")
     if sig == signal.SIGINT:
+        assert err.splitlines() == [f"interrupted: no output written; the previous {out} is untouched"]
         assert left == []  # cleaned up
     else:
         assert all(name.startswith(".priced.parquet.tmp-") for name in left)  # hidden, never the output's name
@@ -100,6 +110,7 @@ def test_a_csv_output_interrupted_leaves_no_csv(big: Path, tmp_path: Path) -> No
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
+    assert err.splitlines() == ["interrupted: no output written"]  # there was no previous output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -113,8 +124,14 @@ def test_a_killed_directory_run_never_looks_complete_and_resume_finishes_it(
     proc = _start(big, str(out) + "/")
     _wait_for(proc, lambda: len(list(staging.glob("part-*.parquet.json"))) >= 3)
     proc.send_signal(sig)
-    proc.communicate(timeout=60)
-    assert proc.returncode != 0
+    _, err = proc.communicate(timeout=60)
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130, err
+        assert err.splitlines() == [
+            f"interrupted: {out}/ is as it was (no new {SUCCESS}); run again with --resume to keep the parts already priced"
+        ]
+    else:
+        assert proc.returncode == -signal.SIGKILL
     assert _tree(out) == previous  # the previous complete output, marker and manifest untouched
     assert len(pd.read_parquet(out)) == 14  # readers see the previous output, not the new parts
     done = {p.name: p.stat().st_mtime_ns for p in staging.glob("part-*.parquet")}
@@ -155,3 +172,15 @@ def test_exit_2_mid_run_leaves_the_previous_file(tmp_path: Path) -> None:
     assert run.returncode == 2 and len(run.stderr.splitlines()) == 1, run.stderr
     assert "columns do not match" in run.stderr
     assert out.read_text() == "previous\n" and sorted(os.listdir(tmp_path)) == ["in", "priced.csv"]
+
+
+def test_ctrl_c_in_any_command_says_so_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typer ends a Ctrl-C silently with 130; every command says it was interrupted."""
+
+    def interrupted(path: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dealopt.model.loading, "load_model", interrupted)
+    res = CliRunner().invoke(app, ["validate", str(MODELS / "cloud-migration.yaml")])
+    assert res.exit_code == 130
+    assert res.stderr.splitlines() == ["interrupted"] and res.stdout == ""

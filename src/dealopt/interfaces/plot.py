@@ -67,12 +67,13 @@ def sample_feasible(deal: CompiledDeal, n: int = 20_000, seed: int = 0) -> tuple
     else:
         import pandas as pd
 
-        cols = {}
+        cols: dict[str, list[Any] | np.ndarray] = {}
         for issue in deal.issues:
             if issue.gridded:
                 pick = rng.integers(0, len(issue.labels), n)
                 cols[issue.name] = [issue.labels[j] for j in pick]
             else:
+                assert issue.lo is not None and issue.hi is not None  # a stepless issue has both bounds
                 cols[issue.name] = rng.uniform(issue.lo, issue.hi, n)
         ev = evaluate_values(deal, pd.DataFrame(cols))
     return ev.seller[ev.feasible], ev.buyer[ev.feasible]

@@ -53,7 +53,8 @@ def _heat_axis(values: pd.Series, drawn: bool) -> tuple[pd.Series, np.ndarray, n
     if len(distinct) > HEAT_VALUES or (drawn and len(distinct) > 2):
         edges = np.linspace(distinct[0], distinct[-1], HEAT_BINS + 1)
         centres = (edges[:-1] + edges[1:]) / 2
-        cell = pd.cut(values, edges, include_lowest=True, labels=False)
+        # pandas-stubs list no ndarray for ``bins``; pandas takes any array of edges (documented)
+        cell = pd.cut(values, edges, include_lowest=True, labels=False)  # type: ignore[call-overload]
         return pd.Series(centres[cell.to_numpy(dtype=int)], index=values.index), centres, edges, True
     mid = (distinct[:-1] + distinct[1:]) / 2
     half = (mid[0] - distinct[0]) if len(mid) else 0.5
@@ -84,7 +85,7 @@ def _lines(ax: Any, frame: pd.DataFrame, x: str, y: str, hue: str | None) -> str
     groups = [(None, frame)] if hue is None else list(frame.groupby(hue, dropna=False, sort=True, observed=True))
     for k, (key, part) in enumerate(groups):
         data = pd.DataFrame({"x": _numeric(part[x], "x", x), "y": _numeric(part[y], "y", y)}).dropna()
-        label = None if hue is None else f"{hue} = {compact(key) if isinstance(key, (int, float)) else key}"
+        label = None if hue is None else f"{hue} = {compact(key) if isinstance(key, (int, float)) else str(key)}"
         marker = _MARKERS[k % len(_MARKERS)]
         if data["x"].nunique() <= 60:
             mean = data.groupby("x")["y"].mean()
@@ -93,7 +94,8 @@ def _lines(ax: Any, frame: pd.DataFrame, x: str, y: str, hue: str | None) -> str
             ax.scatter(data["x"], data["y"], s=6, alpha=0.3, marker=marker)
             bins = np.linspace(data["x"].min(), data["x"].max(), 21)
             mid = (bins[:-1] + bins[1:]) / 2
-            means = data.groupby(pd.cut(data["x"], bins, include_lowest=True), observed=False)["y"].mean()
+            cells = pd.cut(data["x"], bins, include_lowest=True)  # type: ignore[call-overload]  # ndarray bins: as above
+            means = data.groupby(cells, observed=False)["y"].mean()
             ax.plot(mid, means.to_numpy(), "-", linewidth=2, label=label or "binned mean")
     if hue is not None or ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)

@@ -90,7 +90,8 @@ ROUTE_ACTIONS = {
 
 async def role_of(request: Request, _: Annotated[Any, Depends(_bearer)] = None) -> str:
     """The caller's role (the Gate checked the key before the body was read)."""
-    return request.state.role
+    role: str = request.state.role
+    return role
 
 
 Role = Annotated[str, Depends(role_of)]
@@ -144,7 +145,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         except DealoptError as exc:
             log.warning("%s", exc)
         finally:
-            reloads.discard(asyncio.current_task())  # type: ignore[arg-type]
+            reloads.discard(asyncio.current_task())
 
     app = FastAPI(
         title="dealopt",
@@ -167,7 +168,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         return None
 
     app.add_middleware(
-        Gate,  # type: ignore[arg-type]
+        Gate,
         keys=settings.keys,
         action_of=action_of,
         catalog=current,
@@ -191,8 +192,9 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
         return JSONResponse(answers.shown(request.state.role, kind, doc, request.state.catalog.version))
 
     def deal_of(request: Request, name: str) -> CompiledDeal:
+        catalog: Catalog = request.state.catalog
         try:
-            return request.state.catalog.get(name)
+            return catalog.get(name)
         except UnknownModel as exc:
             raise HTTPException(404, str(exc)) from None
 

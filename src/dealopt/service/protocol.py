@@ -31,6 +31,9 @@ class _Guard:
     connections: set[Any]
     cycle: Any
     loop: asyncio.AbstractEventLoop
+    head_timeout: float
+    max_connections: int
+    max_head_bytes: int
 
     def __init__(self, config: Any, server_state: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, server_state, *args, **kwargs)  # type: ignore[call-arg]
@@ -40,7 +43,7 @@ class _Guard:
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_bytes = 0
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._wait()
         if len(self.connections) > self.max_connections:

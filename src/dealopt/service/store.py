@@ -119,7 +119,7 @@ class ModelStore:
         for _ in range(5):  # the pointer may move while we read: read it again
             stamp = self._stamp()
             version = self._current_version()
-            current = getattr(self, "_catalog", None)
+            current: Catalog | None = getattr(self, "_catalog", None)
             if current is not None and current.version == version:
                 self._seen = stamp
                 return current

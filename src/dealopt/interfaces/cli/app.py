@@ -83,6 +83,14 @@ class OneLineGroup(TyperGroup):
                 elif type(param) is TyperOption and any(f"{{{n}}}" in (param.help or "") for n in _PLACEHOLDERS):
                     param.__class__ = _DerivedHelpOption
 
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; Ctrl-C ends it with one line on stderr and exit 130 (typer would say nothing)."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,
@@ -109,7 +117,7 @@ class OneLineGroup(TyperGroup):
                 err.print(f"error: {clip(_usage_line(exc))}")
                 code = 2
         except KeyboardInterrupt:
-            err.print("aborted")
+            err.print("interrupted")
             code = 130
         except Exception as exc:
             code = _report(exc)

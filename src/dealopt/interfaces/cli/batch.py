@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from dealopt.interfaces.cli.console import JsonOpt, emit_json, err, fail, literal
+from dealopt.interfaces.cli.console import JsonOpt, clip, emit_json, err, fail, literal
 
-__all__ = ["FLAGS", "register", "price_variants_cmd", "summary_document"]
+__all__ = ["FLAGS", "interrupted_line", "price_variants_cmd", "register", "summary_document"]
 
 #: Rows per chunk unless --chunk-rows says otherwise (dealopt.batch.pricing.DEFAULT_CHUNK_ROWS, pinned by a test).
 DEFAULT_CHUNK_ROWS = 250_000
@@ -100,10 +100,33 @@ def price_variants_cmd(
     except DealoptError as exc:
         fail(str(exc))
         return
+    except KeyboardInterrupt:
+        err.print(clip(interrupted_line(out)))
+        raise typer.Exit(130) from None
     if as_json:
         emit_json(summary_document(run.summary(), out, format=run.format))
     else:
         err.print(literal(run.line()))
+
+
+def interrupted_line(out: str) -> str:
+    """What an interrupted run left (see :mod:`dealopt.batch.output`): the previous output, untouched."""
+    from dealopt.batch.output import SUCCESS
+    from dealopt.batch.pricing.files import output_kind
+    from dealopt.errors import DealoptError
+
+    try:
+        kind = output_kind(out, None)
+    except DealoptError:  # interrupted before the output was checked: nothing was written
+        return "interrupted: no output written"
+    if kind == "parts":
+        return (
+            f"interrupted: {out} is as it was (no new {SUCCESS}); "
+            "run again with --resume to keep the parts already priced"
+        )
+    if Path(out).expanduser().exists():
+        return f"interrupted: no output written; the previous {out} is untouched"
+    return "interrupted: no output written"
 
 
 def summary_document(summary: Any, out: object, **more: Any) -> dict[str, Any]:
