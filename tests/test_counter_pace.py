@@ -103,9 +103,27 @@ def test_holding_pays_against_buyers_that_concede_alone_only(
     with_pace = simulate(deal, opponent, 100, seed=3)
     monkeypatch.setattr(pace, "PACE_SHARE", 0.0)
     without = simulate(deal, opponent, 100, seed=3)
-    assert with_pace.score.agreement and without.score.agreement
     assert not with_pace.score.below_walk_away
     if gains:  # a time-dependent buyer concedes whatever we do: holding gets more
+        assert with_pace.score.agreement and without.score.agreement
         assert with_pace.score.seller > without.score.seller + 1e-3
-    else:  # a buyer mirroring our moves concedes only when we do: nothing to hold for
+    else:  # a buyer mirroring our moves concedes only when we do: nothing to hold for, the same negotiation
+        assert with_pace.score.agreement == without.score.agreement
         assert with_pace.score.seller == pytest.approx(without.score.seller)
+        assert with_pace.steps == without.steps
+
+
+def test_a_longer_deadline_means_a_firmer_line() -> None:
+    from dealopt.negotiation.concession import DEFAULT_EXPONENT, deadline_exponent
+
+    assert deadline_exponent(None) == deadline_exponent(20) == DEFAULT_EXPONENT
+    assert deadline_exponent(100) == pytest.approx(0.15)
+    assert deadline_exponent(40) > deadline_exponent(100) > deadline_exponent(400) > 0
+    deal = _deal("saas-renewal")
+    history = [{"by": "buyer", "package": _ladder(deal, 1)[0]}]
+    long = dealopt.counter(deal, history, round=80, deadline=100)  # the same point of the negotiation
+    short = dealopt.counter(deal, history, round=16, deadline=20)
+    told = dealopt.counter(deal, history, round=80, deadline=100, exponent=DEFAULT_EXPONENT)
+    assert long.aspiration is not None and short.aspiration is not None and told.aspiration is not None
+    assert long.aspiration > told.aspiration
+    assert told.aspiration == pytest.approx(short.aspiration)

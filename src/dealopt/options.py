@@ -206,8 +206,11 @@ class CounterOptions(Options):
         examples=[0.4],
         validate_default=True,
     )
-    exponent: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] = Field(
-        0.2, description="Concession exponent: < 1 Boulware (firm), 1 linear, > 1 Conceder.", examples=[0.2]
+    exponent: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)] | None = Field(
+        None,
+        description="Concession exponent: < 1 Boulware (firm), 1 linear, > 1 Conceder; default 0.2, firmer with a "
+        "longer deadline (0.15 at 100 turns).",
+        examples=[0.2],
     )
     top: TopCounters = 3
     opening: Opening | None = Field(

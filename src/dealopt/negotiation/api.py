@@ -8,7 +8,7 @@ from typing import Any
 from dealopt.errors import OptionError, PackageError
 from dealopt.model.compiled import CompiledDeal, as_deal
 from dealopt.model.schema import DealModel
-from dealopt.negotiation.concession import DEFAULT_EXPONENT
+from dealopt.negotiation.concession import deadline_exponent
 from dealopt.negotiation.counter import Offer, Recommendation, parse_history, recommend
 from dealopt.negotiation.packages import package_index
 from dealopt.negotiation.trades import TradeResult, find_trades
@@ -55,7 +55,7 @@ def counter(
     progress: float | None = None,
     round: int | None = None,
     deadline: int | None = None,
-    exponent: float = DEFAULT_EXPONENT,
+    exponent: float | None = None,
     top: int = 3,
     opening: str | None = None,
     learn: bool = True,
@@ -65,7 +65,8 @@ def counter(
     Where the negotiation stands: ``round`` R of ``deadline`` D (R = D is our last turn: the last-turn rules fire
     there whatever the clock says), or ``progress`` ∈ [0, 1] (1 is the last turn); with neither, 0.5 with a note.
     ``opening``: where concession starts, ``best`` (our best allowed package) or ``zopa`` (our best package the buyer
-    would accept); default ``best``, ``zopa`` with buyer profiles. ``learn``: without buyer profiles, let a utility learned from the buyer's offers compete with the model's.
+    would accept); default ``best``, ``zopa`` with buyer profiles. ``exponent``: how we concede over time (< 1 firm,
+    1 linear, > 1 fast); default 0.2, firmer with a longer ``deadline`` (0.15 at 100 turns). ``learn``: without buyer profiles, let a utility learned from the buyer's offers compete with the model's.
     """
     CounterOptions.check(
         progress=progress, round=round, deadline=deadline, exponent=exponent, top=top, opening=opening, learn=learn
@@ -79,7 +80,7 @@ def counter(
         offers,
         progress,
         turns_left=turns_left,
-        exponent=exponent,
+        exponent=exponent if exponent is not None else deadline_exponent(deadline),
         top=top,
         opening=opening,
         learn=learn,

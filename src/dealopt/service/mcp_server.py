@@ -199,7 +199,14 @@ def create_mcp_server(
         progress: Annotated[float, Field(ge=0, le=1, description=_about("progress"))] | None = None,
         round: Annotated[int, Field(ge=1, description=_about("round"))] | None = None,
         deadline: Annotated[int, Field(ge=1, description=_about("deadline"))] | None = None,
-        exponent: Annotated[float, Field(gt=0, le=100, description="Concession: < 1 firm, 1 linear, > 1 fast.")] = 0.2,
+        exponent: Annotated[
+            float | None,
+            Field(
+                gt=0,
+                le=100,
+                description="Concession: < 1 firm, 1 linear, > 1 fast; default 0.2, firmer with a longer deadline.",
+            ),
+        ] = None,
         top: TopCounters = 3,
         opening: Annotated[Opening | None, Field(description=_about("opening"))] = None,
     ) -> dict[str, Any]:

@@ -48,8 +48,14 @@ def counter(
         int | None, typer.Option("--deadline", help="Our last turn's number.", show_default=False)
     ] = None,
     exponent: Annotated[
-        float, typer.Option("--exponent", help="Concession exponent: < 1 Boulware, 1 linear, > 1 Conceder.")
-    ] = 0.2,
+        float | None,
+        typer.Option(
+            "--exponent",
+            help="Concession exponent: < 1 Boulware, 1 linear, > 1 Conceder [default: 0.2; with --deadline, firmer "
+            "the more turns (0.15 at 100)]",
+            show_default=False,
+        ),
+    ] = None,
     top: Annotated[int, typer.Option("--top", help="How many counter-offers to list.")] = 3,
     opening: Annotated[
         str | None,
