@@ -230,36 +230,36 @@ def _hold(sit: Situation, target: float, robust: bool = False) -> float:
     match = float(space.seller[ok].max())
     cap = sit.previous.seller if sit.previous is not None else match
     if robust and offer.row is not None:
-        sure = _surely_efficient(sit, ok & (space.seller <= cap + sit.tol_s), int(space.flat(offer.row)[0]))
+        sure = _surely_efficient(sit, ok, cap, int(space.flat(offer.row)[0]))
         if sure is not None:
             return max(target, sure)
     return max(target, min(match, cap))
 
 
-def _surely_efficient(sit: Situation, pool: np.ndarray, at: int) -> float | None:
-    """Our utility of the best package for us in ``pool`` that every live buyer hypothesis values at least as much as
-    package ``at`` and that no allowed package dominates (under our beliefs); None when there is none."""
-    space, bel, lim = sit.space, sit.belief, sit.limits
-    for u in _hypotheses(sit):
-        pool = pool & (u >= u[at] - sit.tol_b)
-    cand = np.flatnonzero(pool)
-    cand = cand[np.argsort(-space.seller[cand], kind="stable")]
-    for start in range(0, min(len(cand), _TRIES), _BATCH):
-        batch = cand[start : start + _BATCH]
-        s_min = float(space.seller[batch].min())
-        near = np.flatnonzero(lim.allowed & (space.seller >= s_min - sit.tol_s))
-        near = near[np.argsort(-space.seller[near], kind="stable")]
-        # the most any package at least as good for us gives the buyer
-        top_b = np.maximum.accumulate(bel.utility[near])
-        pos = np.searchsorted(-space.seller[near], -space.seller[batch] + sit.tol_s, side="right") - 1
-        efficient = bel.utility[batch] >= top_b[pos] - sit.tol_b
-        if efficient.any():
-            return float(space.seller[batch[int(np.argmax(efficient))]])
-    return None
+def _surely_efficient(sit: Situation, ok: np.ndarray, cap: float, at: int) -> float | None:
+    """Our utility of the best package for us, at most ``cap``, among the packages in ``ok`` (those the buyer values
+    at least as much as package ``at``, on average) that every live buyer hypothesis values at least as much as
+    ``at`` and that no allowed package dominates under our beliefs; None with a single hypothesis (the plain match
+    is that package) or when none is found among the best ``_TOP`` for us."""
+    hyps = _hypotheses(sit)
+    if len(hyps) < 2:
+        return None
+    space, bel = sit.space, sit.belief
+    idx = np.flatnonzero(ok)  # any package dominating one of these is one of them
+    if len(idx) > _TOP:
+        idx = idx[np.argpartition(-space.seller[idx], _TOP - 1)[:_TOP]]
+    idx = idx[np.lexsort((idx, -bel.utility[idx], -space.seller[idx]))]  # best for us first, ties best for buyer
+    b = bel.utility[idx]
+    keep = b >= np.maximum.accumulate(b) - sit.tol_b  # nothing at least as good for us gives the buyer more
+    keep &= space.seller[idx] <= cap + sit.tol_s
+    for u in hyps:
+        keep &= u[idx] >= u[at] - sit.tol_b
+    if not keep.any():
+        return None
+    return float(space.seller[idx[int(np.argmax(keep))]])
 
 
-_BATCH = 256
-_TRIES = 4096
+_TOP = 4096
 
 
 #: A buyer hypothesis (profile, or the model's buyer beside what we learned) with at least this weight is live.
