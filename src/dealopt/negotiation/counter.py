@@ -39,8 +39,6 @@ from dealopt.options import OPENINGS
 
 __all__ = ["Action", "Counter", "Offer", "Recommendation", "parse_history", "recommend", "default_opening", "OPENINGS"]
 
-#: Where the concession starts: our best package the buyer would accept (``zopa``) or our best allowed one (``best``).
-
 
 def default_opening(deal: CompiledDeal) -> str:
     """``best`` for a buyer we model as one utility (measured in benchmarks/negotiation.py: +0.01 at 100 rounds,
@@ -144,14 +142,14 @@ def recommend(
     clock = _Clock(progress, turns_left, notes + (sit.offer.stated.notes if sit.offer else ()))
     if not sit.zopa.any():
         return _walk_away(sit, phrasing.reason_no_zopa(sit), clock)
-    target = pace_hold(sit, _target(sit, progress, exponent, opening), clock.turns_left)  # aspiration, or what
-    offer = sit.offer  # the buyer's own pace of concession lets us keep
-    accept_at = _hold(sit, target, True)  # the turn before the last: take
-    if offer is not None and offer.allowed and (clock.last or should_accept(offer.seller, accept_at, True, sit.tol_s)):
-        return _accept(sit, target, clock)  # their offer only when our last best offer would not get us more
+    # the aspiration, held up by the buyer's own pace of concession, then by what its offer lets us ask
+    target = pace_hold(sit, _target(sit, progress, exponent, opening), clock.turns_left)
+    level = _hold(sit, target)
+    offer = sit.offer  # taken only when our efficient answer at the buyer's own utility would not get us more
+    if offer is not None and offer.allowed and (clock.last or should_accept(offer.seller, level, True, sit.tol_s)):
+        return _accept(sit, target, clock)
     if clock.last:
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
-    level = _hold(sit, target, True)
     if sit.buyer_waits and not clock.final:  # it moves only when we do: our smallest step
         level = min(level, smallest_step(sit, level))
     found = search(sit, level, top)  # the candidates
@@ -216,10 +214,10 @@ def _target(sit: Situation, progress: float, exponent: float, opening: str | Non
     return max(target, sit.low)
 
 
-def _hold(sit: Situation, target: float, robust: bool = False) -> float:
-    """No lower than what the buyer's own offer lets us ask: the most for us at the buyer's utility of its offer
-    (``robust``, on the turn before the last: the most for us among the efficient packages no worse for the buyer
-    than its offer under every hypothesis we still hold, so that our last best offer is one it takes)."""
+def _hold(sit: Situation, target: float) -> float:
+    """No lower than what the buyer's own offer lets us ask: the most for us among the efficient packages no worse
+    for the buyer than its offer under every hypothesis we still hold (so that the buyer takes it), else the most for
+    us at the buyer's expected utility of its offer; never above our previous counter."""
     offer = sit.offer
     if offer is None or not np.isfinite(offer.buyer):
         return target
@@ -229,7 +227,7 @@ def _hold(sit: Situation, target: float, robust: bool = False) -> float:
         return target
     match = float(space.seller[ok].max())
     cap = sit.previous.seller if sit.previous is not None else match
-    if robust and offer.row is not None:
+    if offer.row is not None:
         sure = _surely_efficient(sit, ok, cap, int(space.flat(offer.row)[0]))
         if sure is not None:
             return max(target, sure)

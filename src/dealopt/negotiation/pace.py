@@ -1,7 +1,7 @@
 """Reading the buyer's pace: what its own concessions let us hold, and our smallest step when it waits for us.
 
 A buyer that concedes on its own (a time-dependent buyer) keeps conceding
-whatever we do: its recent pace, carried forward to the deadline, says what it
+whatever we do: its pace since its first offer, carried to the deadline, says what it
 will give by then, and our level need not fall below the most we get at that
 buyer utility. Only the concessions it made while we held still count, so a
 buyer that mirrors our moves (tit-for-tat) or answers them one for one (MiCRO)
@@ -27,8 +27,9 @@ _MIN_OFFERS = 4
 def pace_hold(sit: Situation, target: float, turns_left: int | None) -> float:
     """The level the buyer's own pace lets us hold (``target`` when it does not concede alone or time is unknown):
     we neither accept nor offer less before its last two turns."""
-    keep = np.isfinite(np.array(sit.buyer_path, dtype=float))
-    path = np.array(sit.buyer_path, dtype=float)[keep]
+    every = np.array(sit.buyer_path, dtype=float)
+    keep = np.isfinite(every)
+    path = every[keep]
     alone = ~np.array(sit.we_moved, dtype=bool)[keep]
     n = len(path)
     if n < _MIN_OFFERS or turns_left is None or turns_left < 2:
