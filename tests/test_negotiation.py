@@ -166,6 +166,30 @@ def test_beliefs_learn_from_offers():
         assert post[name] > prior[name], (name, post)
 
 
+def test_learned_utility_orders_what_the_offers_never_named_as_the_model_does():
+    """Levels no offer named have equal counts: the buyer model, not the package index, orders them."""
+    from dealopt.negotiation.beliefs import belief
+    from dealopt.negotiation.simulate import guessed_deal
+
+    deal = guessed_deal(deal_of("saas-renewal"))
+    space = outcome_space(deal)
+    pay = [i.name for i in deal.issues].index("payment")
+    feas = np.flatnonzero(space.feasible)
+    rows = space.rows(feas)
+    named = rows[rows[:, pay] == 0][:: max(1, int((rows[:, pay] == 0).sum()) // 6)][:6]  # only net30 is named
+    offers = [{i: int(r[i]) for i in range(len(r))} for r in named]
+    bel = belief(space, offers)
+    assert bel.learned is not None and bel.model_weight < 1.0
+    base = named[0].copy()
+    pair = []
+    for level in (1, 2):  # net60 and annual_prepay: never named
+        base[pay] = level
+        pair.append(int(space.flat(base[None, :])[0]))
+    a, b = pair
+    assert space.buyer[a] != space.buyer[b]
+    assert np.sign(bel.learned[a] - bel.learned[b]) == np.sign(space.buyer[a] - space.buyer[b])
+
+
 def test_accept_when_offer_reaches_our_counter():
     deal = deal_of("saas-renewal")
     rec = recommend(deal, [], 0.5)

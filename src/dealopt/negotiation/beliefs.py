@@ -12,7 +12,8 @@ offer counts at its best completion). Then P(h | offers) ∝ P(h) · Π L(o | h)
   Each offer is scored by the frequency model fit on the offers before it
   (prequential), so the learned hypothesis earns its weight by predicting, not
   by fitting. A model that explains the buyer keeps its weight; a guess that does
-  not gives way to what the buyer shows.
+  not gives way to what the buyer shows. Levels the offers never named tie in the
+  counts; a small share of the model's utility orders them.
 
 The belief's buyer utility is the posterior mixture, on the model's money scale.
 """
@@ -39,6 +40,9 @@ MODEL_PRIOR = 0.5
 LEARNED_MAX_WEIGHT = 0.3
 #: Offers after which the learned utility may reach its full weight (it grows linearly until then).
 LEARNING_OFFERS = 10
+#: Share of the buyer model inside the learned utility, so that packages the offers cannot tell apart are ordered
+#: by the model rather than by their index.
+MODEL_TIES = 0.1
 _LEARNED = "learned from offers"
 
 
@@ -203,6 +207,8 @@ def _learn(space: OutcomeSpace, offers: list[dict[int, int]], beta: float) -> tu
         hi += float((weights[i] * values[i, : sizes[i]]).max())
     flat -= lo
     flat /= hi - lo if hi > lo else 1.0
+    if MODEL_TIES > 0:  # levels the offers never named tie in the counts: the buyer model orders them
+        flat = (flat + MODEL_TIES * hat) / (1.0 + MODEL_TIES)
     return flat, model_weight
 
 
