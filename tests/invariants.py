@@ -205,8 +205,10 @@ def check_counter(
     rec: dict[str, Any],
     *,
     previous: dict[str, Any] | None = None,
+    in_zone: bool = True,
 ) -> list[str]:
-    """Every invariant of issue 9, point 2 (and 3's sentence rule) on one answer: the list of violations."""
+    """Every invariant of issue 9, point 2 (and 3's sentence rule) on one answer: the list of violations
+    (``in_zone=False``: an opening above the expected zone was asked for, so counters may start past it)."""
     bad: list[str] = []
     action = rec["recommendation"]
     counters = rec["counters"]
@@ -223,6 +225,7 @@ def check_counter(
     last_buyer = next((h["package"] for h in reversed(history) if h["by"] == "buyer"), None)
     offer_value = best_completion(model, space, last_buyer) if last_buyer is not None else None
     seen_pairs: list[tuple[float, float]] = []
+    zone_best = expected_zone_best(model, space, allowed, buyer_all, beliefs) if in_zone else None
     for n, c in enumerate(counters):
         pkg = c["package"]
         where = f"counter {n + 1} {pkg}"
@@ -235,6 +238,8 @@ def check_counter(
         if dominated.any() and "restricted_efficiency" not in flags:
             j = int(np.flatnonzero(dominated)[0])
             bad.append(f"{where}: dominated by {space.packages[allowed].iloc[j].to_dict()}")
+        if zone_best is not None and s > zone_best + scale_s:
+            bad.append(f"{where}: worth {s} to us, past our best ({zone_best}) in the zone the buyer profiles expect")
         if offer_value is not None and s < offer_value[1] - scale_s:
             bad.append(f"{where}: worth {s} to us, less than the buyer's own offer completed ({offer_value[1]})")
         if last_buyer is not None:
@@ -261,6 +266,24 @@ def check_counter(
         if pkg is None or not _within(model, pkg):
             bad.append(f"accepted a package outside our limits: {pkg}")
     return bad
+
+
+def expected_zone_best(
+    model: DealModel, space: Space, allowed: np.ndarray, buyer_all: np.ndarray, beliefs: dict[str, float] | None
+) -> float | None:
+    """With buyer profiles: our best utility among the allowed packages the buyer expects to be worth its expected
+    walk-away (each profile's, or its worst feasible package without one); None without profiles or zone."""
+    profiles = model.parties.buyer.profiles
+    if not profiles:
+        return None
+    assert space.profiles is not None
+    weights = beliefs or {p.name: p.probability for p in profiles}
+    w_exp = 0.0
+    for p in profiles:
+        w = reference_walk_away(model, p.utility, p.walk_away)
+        w_exp += weights[p.name] * (w if w is not None else float(space.profiles[p.name][space.feasible].min()))
+    zone = allowed & (buyer_all >= w_exp - 1e-9 * max(1.0, abs(w_exp)))
+    return float(space.seller[zone].max()) if zone.any() else None
 
 
 def check_sentence(

@@ -290,3 +290,35 @@ def test_cli_counter_errors_name_the_flag(
 
 def test_errors_are_dealopt_errors() -> None:
     assert issubclass(OptionError, DealoptError) and issubclass(OptionError, ValueError)
+
+
+def test_a_partial_offer_never_lifts_our_aim_past_the_zone_the_profiles_expect() -> None:
+    """A buyer that states only the fee and the scope, completed with every open term in our favour, is worth little
+    to the buyer: what it lets us ask stops where the zone of agreement the profiles expect ends for us (it used to
+    lift the aim to 2,451,300 USD, counters no profile would accept)."""
+    from invariants import allowed_mask, believed_buyer_space, expected_zone_best
+
+    model = load_model(MODELS["cloud-migration"])
+    history = [{"by": "buyer", "package": {"monthly_fee": 55_000, "workloads": 40}}]
+    for r in range(1, 8):
+        doc = _doc("cloud-migration", history, round=r, deadline=8)
+        space = space_of(model)
+        zone = expected_zone_best(
+            model, space, allowed_mask(model, space), believed_buyer_space(model, space, doc["beliefs"]), doc["beliefs"]
+        )
+        assert zone is not None and doc["aspiration"] <= zone + 1e-6 * zone, (r, doc["aspiration"], zone)
+        assert not check_counter(model, history, doc)
+        assert not doc["reason"].startswith(("accept", "walk away", "counter")), doc[
+            "reason"
+        ]  # the action is its own field
+
+
+def test_the_cli_names_the_action_once(tmp_path: Path) -> None:
+    hist = tmp_path / "h.yaml"
+    hist.write_text("- by: buyer\n  package: {price: 119}\n")
+    r = runner.invoke(
+        app, ["counter", str(MODELS["saas-renewal"]), "--history", str(hist), "--round", "9", "--deadline", "9"]
+    )
+    assert r.exit_code == 0, r.output
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("accept: ") and "accept" not in first[len("accept: ") :], first

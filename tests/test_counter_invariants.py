@@ -54,7 +54,9 @@ def play(
     for r in range(1, rounds + 1):
         history.append({"by": "buyer", "package": _buyer_offer(model, rng, partial and rng.random() < 0.5, off_grid)})
         rec = dealopt.counter(deal, history, round=r, deadline=rounds, top=3, learn=learn, opening=opening).to_dict()
-        bad += [f"round {r}: {b}" for b in check_counter(model, history, rec, previous=previous)]
+        bad += [
+            f"round {r}: {b}" for b in check_counter(model, history, rec, previous=previous, in_zone=opening == "zopa")
+        ]
         if rec["recommendation"] != "counter":
             break
         previous = rec["counters"][0]["package"]

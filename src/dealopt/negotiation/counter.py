@@ -215,14 +215,15 @@ def _target(sit: Situation, progress: float, exponent: float, opening: str | Non
 
 
 def _hold(sit: Situation, target: float) -> float:
-    """No lower than what the buyer's own offer lets us ask: the most for us among the efficient packages no worse
-    for the buyer than its offer under every hypothesis we still hold (so that the buyer takes it), else the most for
-    us at the buyer's expected utility of its offer; never above our previous counter."""
+    """No lower than what the buyer's own offer lets us ask: the most for us among the efficient packages in the zone
+    of agreement we believe in that are no worse for the buyer than its offer under every hypothesis we still hold
+    (so that the buyer takes it), else the most for us at the buyer's expected utility of its offer; never above our
+    previous counter."""
     offer = sit.offer
     if offer is None or not np.isfinite(offer.buyer):
         return target
-    space, bel, lim = sit.space, sit.belief, sit.limits
-    ok = lim.allowed & (bel.utility >= offer.buyer - sit.tol_b)
+    space, bel = sit.space, sit.belief
+    ok = sit.zopa & (bel.utility >= offer.buyer - sit.tol_b)  # within the zone we believe in, never past it
     if not ok.any():
         return target
     match = float(space.seller[ok].max())

@@ -31,9 +31,9 @@ def reason_accept(sit: Situation, last_turn: bool) -> str:
     offer = sit.offer
     assert offer is not None and offer.package is not None
     head = (
-        "accept: this is the last turn and their offer is within our limits"
+        "this is the last turn and their offer is within our limits"
         if last_turn
-        else "accept: their offer is worth at least what our next counter would ask"
+        else "their offer is worth at least what our next counter would ask"
     )
     rest = [i.name for i in sit.deal.issues if i.name not in offer.stated.values]
     if rest:
@@ -44,19 +44,19 @@ def reason_accept(sit: Situation, last_turn: bool) -> str:
 def reason_no_zopa(sit: Situation) -> str:
     """Why walk away when nothing within our limits works for the buyer."""
     if not sit.space.feasible.any():
-        return "walk away: the constraints exclude every package"
+        return "the constraints exclude every package"
     if not sit.limits.allowed.any():
-        return "walk away: no package reaches our walk-away or floor price"
-    return "walk away: no package within our limits works for this buyer; leave our last best offer on the table"
+        return "no package reaches our walk-away or floor price"
+    return "no package within our limits works for this buyer; leave our last best offer on the table"
 
 
 def reason_deadline(had_offer: bool) -> str:
     """Why walk away at the deadline."""
     if had_offer:
-        return "walk away: the deadline has come and their last offer is outside our limits; leave our last best offer"
-    return "walk away: the deadline has come without an offer we can accept; leave our last best offer"
+        return "the deadline has come and their last offer is outside our limits; leave our last best offer"
+    return "the deadline has come without an offer we can accept; leave our last best offer"
 
 
 def reason_nothing_at_level() -> str:
     """Why walk away when no counter keeps to the rules."""
-    return "walk away: no package at our current level keeps to the rules; leave our last best offer on the table"
+    return "no package at our current level keeps to the rules; leave our last best offer on the table"
