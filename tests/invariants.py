@@ -169,6 +169,13 @@ def best_completion(model: DealModel, space: Space, stated: dict[str, Any]) -> t
     return best
 
 
+def _on_grid(model: DealModel, package: dict[str, Any]) -> bool:
+    """Every issue stated, each at one of its levels."""
+    if set(package) != set(model.issues):
+        return False
+    return all(any(_same(model, n, package[n], level) for level in _levels(model, n)) for n in model.issues)
+
+
 def _same(model: DealModel, name: str, a: Any, b: Any) -> bool:
     if isinstance(model.issues[name], CategoricalIssue):
         return a == b
@@ -226,6 +233,16 @@ def check_counter(
     offer_value = best_completion(model, space, last_buyer) if last_buyer is not None else None
     seen_pairs: list[tuple[float, float]] = []
     zone_best = expected_zone_best(model, space, allowed, buyer_all, beliefs) if in_zone else None
+    # the best whole, on-grid offer the buyer has made us (within our limits), at most our previous counter
+    earlier = [
+        party_utility(model, "seller", h["package"])
+        for h in history
+        if h["by"] == "buyer" and _on_grid(model, h["package"]) and _within(model, h["package"])
+    ]
+    ours = [h["package"] for h in history if h["by"] == "seller"]
+    floor = max(earlier, default=None)
+    if floor is not None and ours:
+        floor = min(floor, party_utility(model, "seller", ours[-1]))
     for n, c in enumerate(counters):
         pkg = c["package"]
         where = f"counter {n + 1} {pkg}"
@@ -240,6 +257,8 @@ def check_counter(
             bad.append(f"{where}: dominated by {space.packages[allowed].iloc[j].to_dict()}")
         if zone_best is not None and s > zone_best + scale_s:
             bad.append(f"{where}: worth {s} to us, past our best ({zone_best}) in the zone the buyer profiles expect")
+        if floor is not None and s < floor - scale_s:
+            bad.append(f"{where}: worth {s} to us, less than an earlier offer of the buyer ({floor})")
         if offer_value is not None and s < offer_value[1] - scale_s:
             bad.append(f"{where}: worth {s} to us, less than the buyer's own offer completed ({offer_value[1]})")
         if last_buyer is not None:

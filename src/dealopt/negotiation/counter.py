@@ -11,7 +11,8 @@ alternative: a slower concession), and stops where that zone ends for us (the
 package in it best for the buyer: conceding further gives the buyer nothing); it never rises
 back above a counter already made, and never falls below what the buyer's own
 last offer lets us ask (the most we get while giving the buyer at least what it
-offered itself). On the last turn, any buyer offer within our limits is
+offered itself), nor below the best the buyer has offered us before (a buyer
+that has conceded since would take that again). On the last turn, any buyer offer within our limits is
 accepted; the turn before, our counter is our last best offer (never more for the buyer than
 what its own offer asked, improved for us where the buyer loses nothing).
 """
@@ -144,14 +145,15 @@ def recommend(
         return _walk_away(sit, phrasing.reason_no_zopa(sit), clock)
     # the aspiration, held up by the buyer's own pace of concession, then by what its offer lets us ask
     target = pace_hold(sit, _target(sit, progress, exponent, opening), clock.turns_left)
-    level = _hold(sit, target)
+    floor = _earlier_offer(sit)  # never less than the buyer has offered us before: it would take that again
+    level = max(_hold(sit, target), floor)
     offer = sit.offer  # taken only when our efficient answer at the buyer's own utility would not get us more
     if offer is not None and offer.allowed and (clock.last or should_accept(offer.seller, level, True, sit.tol_s)):
         return _accept(sit, target, clock)
     if clock.last:
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
     if sit.buyer_waits and not clock.final:  # it moves only when we do: our smallest step
-        level = min(level, smallest_step(sit, level))
+        level = max(min(level, smallest_step(sit, level)), floor)
     found = search(sit, level, top)  # the candidates
     flats = found.flats or _fallback(sit)
     if flats:
@@ -233,6 +235,13 @@ def _hold(sit: Situation, target: float) -> float:
         if sure is not None:
             return max(target, sure)
     return max(target, min(match, cap))
+
+
+def _earlier_offer(sit: Situation) -> float:
+    """Our utility of the buyer's best offer so far (a buyer that conceded since still takes it), at most our
+    previous counter; -inf when it made none we can read as a whole package."""
+    prev = sit.previous.seller if sit.previous is not None else float("inf")
+    return min(sit.buyer_best, prev)
 
 
 def _surely_efficient(sit: Situation, ok: np.ndarray, cap: float, at: int) -> float | None:

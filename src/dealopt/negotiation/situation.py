@@ -59,6 +59,7 @@ class Situation:
     buyer_waits: bool  # it repeats itself, and has gone back to an earlier offer before: it waits for our move
     buyer_path: tuple[float, ...]  # believed buyer utility of each complete buyer offer, oldest first (nan: partial)
     we_moved: tuple[bool, ...]  # per buyer offer: whether we had made a new counter since its previous offer
+    buyer_best: float  # our utility of the buyer's best offer so far (complete, on the grid, within limits; -inf: none)
     best: float  # our best utility in the zone of agreement
     low: float  # our utility where the zone ends for us: the package in it best for the buyer (≥ walk-away)
     tol_b: float
@@ -94,8 +95,35 @@ def read_situation(deal: CompiledDeal, history: list[Offer], rationality: float,
     path = tuple(_believed(space, bel, s) for s in buyer_offers)
     best, low = _ends(space, bel, zopa, limits)
     return Situation(
-        deal, space, limits, bel, zopa, offer, previous, offered, moved, waits, path, _moves(stated), best, low, tol_b
+        deal,
+        space,
+        limits,
+        bel,
+        zopa,
+        offer,
+        previous,
+        offered,
+        moved,
+        waits,
+        path,
+        _moves(stated),
+        _best_offer(space, limits, buyer_offers),
+        best,
+        low,
+        tol_b,
     )
+
+
+def _best_offer(space: OutcomeSpace, limits: Limits, offers: list[StatedOffer]) -> float:
+    """Our utility of the buyer's best offer for us so far, among its complete offers on the grid within our limits."""
+    n = len(space.deal.issues)
+    flats = [
+        int(space.flat(np.array([s.grid[i] for i in range(n)]))[0])
+        for s in offers
+        if s.complete(space.deal) and not s.exact
+    ]
+    ok = [f for f in flats if limits.allowed[f]]
+    return float(space.seller[ok].max()) if ok else float("-inf")
 
 
 def _moves(stated: list[tuple[str, StatedOffer]]) -> tuple[bool, ...]:
