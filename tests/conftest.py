@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"
 SHARED = ROOT.parent / "shared"
 CASES = SHARED / "cases"
+
+
+# typer's CliRunner builds the click command from the Typer app on every ``invoke`` (~50 ms for dealopt's: it reads
+# every command's signature and annotations); the tests invoke the CLI in process hundreds of times, so the command
+# is built once per app. The command is the one ``dealopt`` runs (typer.main.get_command), unchanged.
+typer.testing._get_command = functools.cache(typer.main.get_command)
+
+# The CLI sizes its output to $COLUMNS, else 200 columns when piped: the tests that check a width set COLUMNS
+# themselves, the others expect the piped default whatever the shell exports (pytest-xdist's workers run with
+# COLUMNS=80).
+os.environ.pop("COLUMNS", None)
 
 
 def model_files() -> list[Path]:
