@@ -31,6 +31,7 @@ from dealopt.interfaces.cli import app
 
 EXAMPLE = MODELS / "quotes-example.csv"
 CHUNK = 50_000
+PART_ROWS = 10_000
 #: Ctrl-C raises KeyboardInterrupt in the child even when pytest was started with SIGINT ignored (a background
 #: job, some CI runners): a child inherits SIG_IGN, and Python then installs no handler of its own.
 CHILD = (
@@ -49,8 +50,19 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _start(quotes: Path, out: str, *extra: str) -> subprocess.Popen[str]:
-    args = [*CLI, str(quotes), "-o", out, "--models", str(MODELS), "--chunk-rows", str(CHUNK), "-q", *extra]
+@pytest.fixture(scope="module")
+def parts28(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """280,000 rows (the example's 14 over and over) that a directory run writes as 28 parts of PART_ROWS: a
+    second of work, a fifth of ``big``'s (the interrupted run and its resume do all of it), still ~30 ms a part
+    after the third, when the run is interrupted."""
+    table = pcsv.read_csv(EXAMPLE)
+    path = tmp_path_factory.mktemp("parts28") / "quotes.parquet"
+    pq.write_table(pa.concat_tables([table] * 20_000), path, row_group_size=PART_ROWS)
+    return path
+
+
+def _start(quotes: Path, out: str, *extra: str, chunk: int = CHUNK) -> subprocess.Popen[str]:
+    args = [*CLI, str(quotes), "-o", out, "--models", str(MODELS), "--chunk-rows", str(chunk), "-q", *extra]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -116,12 +128,12 @@ def test_a_csv_output_interrupted_leaves_no_csv(big: Path, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_a_killed_directory_run_never_looks_complete_and_resume_finishes_it(
-    big: Path, tmp_path: Path, sig: int
+    parts28: Path, tmp_path: Path, sig: int
 ) -> None:
     out = tmp_path / "priced"
     previous = _previous_dir(out)
     staging = out / STAGING
-    proc = _start(big, str(out) + "/")
+    proc = _start(parts28, str(out) + "/", chunk=PART_ROWS)
     _wait_for(proc, lambda: len(list(staging.glob("part-*.parquet.json"))) >= 3)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -141,19 +153,19 @@ def test_a_killed_directory_run_never_looks_complete_and_resume_finishes_it(
     victim = sorted(r.name.removesuffix(".json") for r in records)[0]
     (staging / victim).write_bytes((staging / victim).read_bytes()[:-100] + b"\0" * 100)
 
-    resumed = _start(big, str(out) + "/", "--resume")
+    resumed = _start(parts28, str(out) + "/", "--resume", chunk=PART_ROWS)
     _, err = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, err
-    assert err.startswith("1,400,000 rows, 100,000 errors")
+    assert err.startswith("280,000 rows, 20,000 errors")
     manifest = json.loads((out / MANIFEST).read_text())
     parts = manifest["parts"]
     assert [p["name"] for p in parts] == [f"part-{k:05d}.parquet" for k in range(28)]
-    assert manifest["rows"] == 1_400_000 and sum(p["rows"] for p in parts) == 1_400_000
+    assert manifest["rows"] == 280_000 and sum(p["rows"] for p in parts) == 280_000
     assert all(_digest(out / p["name"]) == p["sha256"] for p in parts)
     assert sorted(p.name for p in out.iterdir()) == sorted([MANIFEST, SUCCESS] + [p["name"] for p in parts])
     kept = {name for name, mtime in done.items() if (out / name).stat().st_mtime_ns == mtime}
     assert victim not in kept and kept == {r.name.removesuffix(".json") for r in records} - {victim}
-    assert len(pd.read_parquet(out)) == 1_400_000
+    assert len(pd.read_parquet(out)) == 280_000
 
 
 def test_exit_2_mid_run_leaves_the_previous_file(tmp_path: Path) -> None:
