@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,15 +35,3 @@ def model_files() -> list[Path]:
 @pytest.fixture
 def saas_path() -> Path:
     return MODELS / "saas-renewal.yaml"
-
-
-@pytest.fixture(scope="session")
-def dask_scheduler() -> Iterator[str]:
-    """The address of one local Dask cluster (2 worker processes), started once for every test that runs work on
-    an existing cluster (``scheduler=``) and stopped at the end of the session."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    ) as cluster:
-        yield cluster.scheduler_address
