@@ -4,7 +4,8 @@ read as a complete dataset; the previous output was destroyed at the start and t
 
 Here the CLI runs in a subprocess on an input that takes a few seconds and is interrupted (SIGINT) or killed
 (SIGKILL) mid-run: no output that looks complete is left, the previous output is untouched, and ``--resume``
-finishes a killed directory run from its verified parts."""
+finishes a killed directory run from its verified parts. (The earlier complete outputs and the run that exits 2,
+which no signal interrupts, run in process.)"""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pcsv
@@ -25,6 +27,7 @@ import pytest
 from typer.testing import CliRunner
 
 import dealopt.model.loading
+from cli_runner import run_cli
 from conftest import MODELS
 from dealopt.batch.output import MANIFEST, STAGING, SUCCESS
 from dealopt.interfaces.cli import app
@@ -46,7 +49,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 1.4M rows (seconds of work): the example's 14 rows (one bad) over and over, in row groups."""
     table = pcsv.read_csv(EXAMPLE)
     path = tmp_path_factory.mktemp("big") / "quotes.parquet"
-    pq.write_table(pa.concat_tables([table] * 100_000), path, row_group_size=CHUNK)
+    pq.write_table(table.take(np.tile(np.arange(table.num_rows), 100_000)), path, row_group_size=CHUNK)
     return path
 
 
@@ -57,7 +60,7 @@ def parts28(tmp_path_factory: pytest.TempPathFactory) -> Path:
     after the third, when the run is interrupted."""
     table = pcsv.read_csv(EXAMPLE)
     path = tmp_path_factory.mktemp("parts28") / "quotes.parquet"
-    pq.write_table(pa.concat_tables([table] * 20_000), path, row_group_size=PART_ROWS)
+    pq.write_table(table.take(np.tile(np.arange(table.num_rows), 20_000)), path, row_group_size=PART_ROWS)
     return path
 
 
@@ -86,10 +89,8 @@ def _tree(d: Path) -> dict[str, str]:
 
 
 def _previous_dir(out: Path) -> dict[str, str]:
-    """A complete earlier output in ``out`` (of the example file), as name → checksum."""
-    run = subprocess.run(
-        [*CLI, str(EXAMPLE), "-o", str(out) + "/", "--models", str(MODELS), "-q"], capture_output=True, text=True
-    )
+    """A complete earlier output in ``out`` (of the example file, priced in process), as name → checksum."""
+    run = run_cli("price-variants", EXAMPLE, "-o", str(out) + "/", "--models", MODELS, "-q")
     assert run.returncode == 0, run.stderr
     assert (out / SUCCESS).exists()
     return _tree(out)
@@ -176,11 +177,7 @@ def test_exit_2_mid_run_leaves_the_previous_file(tmp_path: Path) -> None:
     pq.write_table(table.drop_columns(["quote_id"]), parts / "part-1.parquet")  # a later part does not match
     out = tmp_path / "priced.csv"
     out.write_text("previous\n")
-    run = subprocess.run(
-        [*CLI, str(parts), "-o", str(out), "--models", str(MODELS), "--chunk-rows", "5", "-q"],
-        capture_output=True,
-        text=True,
-    )
+    run = run_cli("price-variants", parts, "-o", out, "--models", MODELS, "--chunk-rows", "5", "-q")
     assert run.returncode == 2 and len(run.stderr.splitlines()) == 1, run.stderr
     assert "columns do not match" in run.stderr
     assert out.read_text() == "previous\n" and sorted(os.listdir(tmp_path)) == ["in", "priced.csv"]
