@@ -465,6 +465,7 @@ def test_keys_are_never_logged_nor_answered(
             assert not any(part in a for a in answers)
 
 
+@pytest.mark.slow
 def test_dealopt_serve_with_workers_keys_file_and_no_key_in_its_output(tmp_path: Path) -> None:
     """The real command: two worker processes, keys from a file; they answer like the app, and neither the
     command's output nor the environment it hands its workers holds a key."""

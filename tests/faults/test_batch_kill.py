@@ -96,6 +96,7 @@ def _previous_dir(out: Path) -> dict[str, str]:
     return _tree(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_a_file_output_interrupted_mid_run_leaves_the_previous_file(big: Path, tmp_path: Path, sig: int) -> None:
     out = tmp_path / "priced.parquet"
@@ -116,6 +117,7 @@ def test_a_file_output_interrupted_mid_run_leaves_the_previous_file(big: Path, t
         assert all(name.startswith(".priced.parquet.tmp-") for name in left)  # hidden, never the output's name
 
 
+@pytest.mark.slow
 def test_a_csv_output_interrupted_leaves_no_csv(big: Path, tmp_path: Path) -> None:
     out = tmp_path / "priced.csv"
     proc = _start(big, str(out))
@@ -127,6 +129,7 @@ def test_a_csv_output_interrupted_leaves_no_csv(big: Path, tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
 def test_a_killed_directory_run_never_looks_complete_and_resume_finishes_it(
     parts28: Path, tmp_path: Path, sig: int
