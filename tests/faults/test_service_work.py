@@ -121,7 +121,7 @@ def test_outcome_spaces_kept_are_bounded_by_memory() -> None:
 
 def test_one_key_cannot_hold_every_request_slot() -> None:
     """A key with as many requests in progress as it may gets 429 (with Retry-After); other keys are served."""
-    app = create_app(ServiceSettings(MODELS, dict(KEYS), per_key_requests=2, body_timeout=3.0))
+    app = create_app(ServiceSettings(MODELS, dict(KEYS), per_key_requests=2, body_timeout=1.5))
     with running(app) as (base, port):
         held = []
         for _ in range(2):  # two requests of the rep's key, waiting for bodies that do not come
