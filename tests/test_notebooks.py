@@ -23,6 +23,7 @@ def test_there_are_notebooks() -> None:
     assert {p.stem for p in NOTEBOOKS} >= {"analyst-walkthrough", "batch-pricing-walkthrough"}
 
 
+@pytest.mark.slow  # a Jupyter kernel per notebook: run by `pytest -m slow`
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_figure_cell_shows_an_image(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)

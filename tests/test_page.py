@@ -31,6 +31,8 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 TIMEOUT_MS = 15_000
+#: A real browser (a Chromium process per module): run by `pytest -m slow`, as CI does.
+pytestmark = pytest.mark.slow
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)

@@ -1,6 +1,6 @@
 """Quote-variant pricing file to file: CSV, Parquet and partitioned Parquet in and out, the CLI, and Dask
-(a local cluster of our own and an existing cluster reached by its address) giving the same output as the
-in-process run."""
+(a local cluster of our own; an existing cluster reached by its address: test_dask_cluster.py) giving the same
+output as the in-process run."""
 
 from __future__ import annotations
 
@@ -216,19 +216,3 @@ def test_local_cluster_gives_the_same_output(batch: dict[str, Any]) -> None:
     run = price_variants_file(batch["parts"], str(d / "dask-parts") + "/", MODELS, workers=2, quiet=True, chunk_rows=60)
     assert run.where == "local Dask cluster of 2 processes" and run.rows == 400
     assert pq.read_table(d / "dask-parts").equals(pq.read_table(d / "local.parquet"))
-
-
-@pytest.fixture
-def dask_cluster(dask_scheduler: str) -> str:
-    """An existing cluster, reached by its address: the session's (its workers are processes of their own)."""
-    return dask_scheduler
-
-
-def test_scheduler_and_worker_give_the_same_output(batch: dict[str, Any], dask_cluster: str) -> None:
-    d: Path = batch["dir"]
-    price_variants_file(d / "in.csv", d / "local.csv", MODELS, quiet=True, chunk_rows=70)
-    run = price_variants_file(d / "in.csv", d / "remote.csv", MODELS, scheduler=dask_cluster, quiet=True, chunk_rows=70)
-    assert run.where == f"Dask cluster at {dask_cluster}"
-    assert (d / "remote.csv").read_text() == (d / "local.csv").read_text()
-    there = price_variants(batch["frame"], MODELS, scheduler=dask_cluster, chunk_rows=90).to_frame()
-    _same(there, price_variants(batch["frame"], MODELS).to_frame())

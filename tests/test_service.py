@@ -82,12 +82,19 @@ def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def transcripts(deal: dealopt.CompiledDeal, rounds: int = 12) -> list[list[Offer]]:
-    """The offers of simulated negotiations against every scripted buyer, one list per buyer."""
-    out = []
-    for buyer in BUYERS:
-        sim = simulate(deal, buyer, rounds)
-        out.append([Offer(e["by"], e["package"]) for e in sim.transcript if "package" in e])
-    return out
+    """The offers of simulated negotiations against every scripted buyer, one list per buyer (simulated once per
+    deal object and length: several tests read the same transcripts of the catalog's deals)."""
+    key = (id(deal), rounds)
+    if key not in _TRANSCRIPTS or _TRANSCRIPTS[key][0] is not deal:
+        out = []
+        for buyer in BUYERS:
+            sim = simulate(deal, buyer, rounds)
+            out.append(tuple(Offer(e["by"], e["package"]) for e in sim.transcript if "package" in e))
+        _TRANSCRIPTS[key] = (deal, tuple(out))
+    return [list(offers) for offers in _TRANSCRIPTS[key][1]]
+
+
+_TRANSCRIPTS: dict[tuple[int, int], tuple[dealopt.CompiledDeal, tuple[tuple[Offer, ...], ...]]] = {}
 
 
 def buyer_histories(deal: dealopt.CompiledDeal, per_buyer: int = 5) -> list[list[Offer]]:
@@ -458,6 +465,7 @@ def test_keys_are_never_logged_nor_answered(
             assert not any(part in a for a in answers)
 
 
+@pytest.mark.slow
 def test_dealopt_serve_with_workers_keys_file_and_no_key_in_its_output(tmp_path: Path) -> None:
     """The real command: two worker processes, keys from a file; they answer like the app, and neither the
     command's output nor the environment it hands its workers holds a key."""
@@ -541,6 +549,17 @@ def spellings(x: float) -> set[str]:
 
 
 def public_numbers(deal: dealopt.CompiledDeal) -> set[str]:
+    """:func:`_public_numbers`, once per deal object (the tests check hundreds of answers per model)."""
+    key = id(deal)
+    if key not in _PUBLIC or _PUBLIC[key][0] is not deal:
+        _PUBLIC[key] = (deal, frozenset(_public_numbers(deal)))
+    return set(_PUBLIC[key][1])
+
+
+_PUBLIC: dict[int, tuple[dealopt.CompiledDeal, frozenset[str]]] = {}
+
+
+def _public_numbers(deal: dealopt.CompiledDeal) -> set[str]:
     """Every number of the model's public description (what a rep sees at GET /v1/models/NAME: the levels,
     the issues' labels and units, written every way a sentence writes them): what packages are made of."""
     out = set(NUMBER.findall(json.dumps(describe_model(deal, private=False), ensure_ascii=False)))
@@ -584,10 +603,18 @@ def assert_nothing_private(text: str, secrets: list[float], public: set[str], wh
     assert not PRIVATE_WORDS.search(text), (where, text)
     for token in NUMBER.findall(text):
         assert token.rstrip(",") in public, (where, token, text)
-    for x in secrets:
-        for s in spellings(x) - public:
-            pattern = r"(?<![\d.,])" + re.escape(s) + r"(?![\d]|[.,]\d)"
-            assert not re.search(pattern, text), (where, x, s, text)
+    found = _spelled(frozenset(s for x in secrets for s in spellings(x) - public)).search(text)
+    assert found is None, (where, found and found.group(1), text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _spelled(words: frozenset[str]) -> re.Pattern[str]:
+    """Any of ``words`` standing alone (not inside a longer number): one pattern for every spelling of every
+    secret (re backtracks into the alternatives, so it matches where any one word's own pattern would)."""
+    if not words:
+        return re.compile(r"(?!)")
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+    return re.compile(r"(?<![\d.,])(" + alternatives + r")(?![\d]|[.,]\d)")
 
 
 def check_proposal(proposal: dict[str, Any], deal: dealopt.CompiledDeal, secrets: list[float], where: str) -> None:

@@ -1,5 +1,6 @@
 """Scenario sweeps: named parameters and paths, specs, scenario tables, typed rows, the fast paths against
-full solves and brute force, checks before the first scenario, gap columns, CLI and Dask."""
+full solves and brute force, checks before the first scenario, gap columns, the CLI (on a Dask cluster:
+test_dask_cluster.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from brute_force import brute_force
 from cli_runner import run_cli as in_process
 from conftest import MODELS, model_files
 from dealopt import DealoptError, ModelError, frontier, load_model, model_from_data, model_from_text
-from dealopt.batch.executor import executor
 from dealopt.batch.options import OptionError
 from dealopt.batch.paths import PathError, get_path, set_path, with_values
 from dealopt.batch.sweep import SweepSpec, load_sweep_spec, parse_vary, scenario_table, sweep
@@ -351,17 +351,6 @@ def test_walk_away_sweeps_by_path_take_the_fast_path_with_the_same_answers():
     for _, row in fast.iterrows():
         res = frontier(model_from_text(with_parameter(model_path, competitor_unit_price=row[path])))
         assert bool(row["zopa"]) == res.zopa and row["frontier_points"] == len(res.points)
-
-
-def test_dask_local_cluster_gives_identical_rows(dask_scheduler):
-    """On the session's local cluster (a local cluster of our own is started by test_pricing_files)."""
-    spec = SweepSpec.model_validate(
-        {"vary": {"cost_per_seat_month": {"dist": "uniform", "low": 25, "high": 50}}, "n": 30, "seed": 5}
-    )
-    here = sweep(SAAS, spec).to_frame()
-    with executor(scheduler=dask_scheduler) as ex:
-        there = sweep(SAAS, spec, executor=ex, chunk_size=4).to_frame()
-    pd.testing.assert_frame_equal(here, there)
 
 
 def test_results_write_and_keep_their_meaning(tmp_path):

@@ -142,6 +142,7 @@ def test_all_packages_lists_every_tie(pair):
         assert len(raw.packages[i]) == int(reach.sum())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINE_NAMES)
 def test_fresh_process_gives_the_same_answer(engine):
     """Every random case (and every stepless example) solved again in a new process: identical answers."""

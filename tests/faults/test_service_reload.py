@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx2
+import pytest
 import yaml
 from service_helpers import ADMIN, ANALYST, DESK, KEYS, MODELS, SAAS_OFFER
 from starlette.testclient import TestClient
@@ -96,6 +97,7 @@ def wait_until(predicate, seconds: float = 30.0) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_workers_serve_one_version_through_restarts_and_reloads(tmp_path: Path) -> None:
     folder = models_copy(tmp_path)
     model = folder / "saas-renewal.yaml"

@@ -121,7 +121,7 @@ def test_outcome_spaces_kept_are_bounded_by_memory() -> None:
 
 def test_one_key_cannot_hold_every_request_slot() -> None:
     """A key with as many requests in progress as it may gets 429 (with Retry-After); other keys are served."""
-    app = create_app(ServiceSettings(MODELS, dict(KEYS), per_key_requests=2, body_timeout=3.0))
+    app = create_app(ServiceSettings(MODELS, dict(KEYS), per_key_requests=2, body_timeout=1.5))
     with running(app) as (base, port):
         held = []
         for _ in range(2):  # two requests of the rep's key, waiting for bodies that do not come
@@ -132,7 +132,10 @@ def test_one_key_cannot_hold_every_request_slot() -> None:
                 + b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
             )
             held.append(s)
-        time.sleep(0.3)
+        end = time.monotonic() + 20  # both held requests counted by the service (however loaded the machine)
+        while app.state.limits.in_progress() < 2:
+            assert time.monotonic() < end, "the service never took the held requests"
+            time.sleep(0.01)
         r = httpx2.post(f"{base}/v1/models/saas-renewal/counter", json=COUNTER, headers=REP, timeout=30)
         assert r.status_code == 429 and r.headers["retry-after"] == "1", r.text
         assert httpx2.post(f"{base}/v1/models/saas-renewal/counter", json=COUNTER, headers=DESK).status_code == 200

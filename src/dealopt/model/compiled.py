@@ -268,12 +268,12 @@ class CompiledDeal:
         """Issues by name."""
         return {i.name: i for i in self.issues}
 
-    @property
+    @cached_property
     def gridded(self) -> bool:
         """Whether every issue's levels can be listed."""
         return all(i.gridded for i in self.issues)
 
-    @property
+    @cached_property
     def shape(self) -> tuple[int, ...]:
         """Levels per issue (gridded models only)."""
         return tuple(i.size or 0 for i in self.issues)

@@ -7,6 +7,7 @@ per issue holding levels as written (any value of a continuous issue allowed).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from dealopt.errors import PackageError
-from dealopt.model.compiled import CompiledDeal, CompiledUtility, compile_model, expected_level
+from dealopt.model.compiled import CompiledDeal, CompiledIssue, CompiledUtility, compile_model, expected_level
 from dealopt.model.levels import as_number
 from dealopt.model.schema import DealModel
 
@@ -224,53 +225,63 @@ def packages_to_values(
     for issue in deal.issues:
         if issue.name not in cols:
             raise PackageError(f"{label}: missing issue {issue.name!r}; expected a level for every issue")
-        col = cols[issue.name]
-        index = np.full(n, -1, dtype=np.int64)
-        value = np.full(n, np.nan)
-        for r, raw in enumerate(col):
-            if issue.kind == "categorical":
-                j = issue.index_of(raw)
-                if j is None:
-                    raise PackageError(
-                        f"{where(r)}.{issue.name}: {raw!r} is not an option; expected one of {', '.join(issue.labels)}"
-                    )
-                index[r] = j
-                continue
-            x = as_number(raw)
-            if x is None:
-                raise PackageError(
-                    f"{where(r)}.{issue.name}: {raw!r} is not a number; expected a level of {issue.name!r}"
-                )
-            assert issue.lo is not None and issue.hi is not None
-            if issue.kind == "continuous":
-                if not issue.lo - _TOL * max(1.0, abs(issue.lo)) <= x <= issue.hi + _TOL * max(1.0, abs(issue.hi)):
-                    raise PackageError(
-                        f"{where(r)}.{issue.name}: {raw!r} is outside [{issue.labels[0] if issue.labels else issue.lo}, "
-                        f"{issue.labels[-1] if issue.labels else issue.hi}]; expected a value in range"
-                    )
-                value[r] = x
-                j = issue.index_of(x)
-                if j is None:
-                    on_grid = False
-                else:
-                    index[r] = j
-                    value[r] = issue.levels[j]  # type: ignore[index]
-                continue
-            j = issue.index_of(x)
-            if j is None and issue.kind == "integer" and float(x).is_integer() and issue.lo <= x <= issue.hi:
-                value[r] = x  # a whole number between steps: evaluated as it is
-                on_grid = False
-                continue
-            if j is None:
-                raise PackageError(
-                    f"{where(r)}.{issue.name}: {raw!r} is not a level of {issue.name!r}; expected {expected_level(issue)}"
-                )
-            index[r] = j
-            value[r] = issue.levels[j]  # type: ignore[index]
+        # each distinct value of the column is read once (by type and value: 1, 1.0 and True stay apart)
+        seen: dict[tuple[type, Any], int] = {}
+        read: list[tuple[int, float]] = []
+        codes = np.empty(n, dtype=np.int64)
+        for r, raw in enumerate(cols[issue.name]):
+            key = (type(raw), raw)
+            try:
+                code = seen.get(key)
+            except TypeError:  # unhashable: never a level, refused by _read_level
+                code = None
+            if code is None:
+                j, x, grid = _read_level(issue, raw, where(r))
+                on_grid = on_grid and grid
+                code = len(read)
+                read.append((j, x))
+                seen[key] = code
+            codes[r] = code
+        index = np.array([j for j, _ in read], dtype=np.int64)[codes] if n else np.full(0, -1, dtype=np.int64)
+        value = np.array([x for _, x in read], dtype=float)[codes] if n else np.full(0, np.nan)
         values.append(value)
         indices.append(index)
     idx = np.stack(indices, axis=1) if (on_grid and deal.gridded) else None
     return _Values(values, indices), idx
+
+
+def _read_level(issue: CompiledIssue, raw: Any, at: str) -> tuple[int, float, bool]:
+    """One value of a package: its level index (-1 between grid steps), its value (NaN for an option), and whether
+    it is on the grid; a PackageError naming ``at`` (``packages[3]``) when it is not a level."""
+    if issue.kind == "categorical":
+        j = issue.index_of(raw)
+        if j is None:
+            raise PackageError(
+                f"{at}.{issue.name}: {raw!r} is not an option; expected one of {', '.join(issue.labels)}"
+            )
+        return j, math.nan, True
+    x = as_number(raw)
+    if x is None:
+        raise PackageError(f"{at}.{issue.name}: {raw!r} is not a number; expected a level of {issue.name!r}")
+    assert issue.lo is not None and issue.hi is not None
+    if issue.kind == "continuous":
+        if not issue.lo - _TOL * max(1.0, abs(issue.lo)) <= x <= issue.hi + _TOL * max(1.0, abs(issue.hi)):
+            raise PackageError(
+                f"{at}.{issue.name}: {raw!r} is outside [{issue.labels[0] if issue.labels else issue.lo}, "
+                f"{issue.labels[-1] if issue.labels else issue.hi}]; expected a value in range"
+            )
+        j = issue.index_of(x)
+        if j is None:
+            return -1, x, False
+        return j, float(issue.levels[j]), True  # type: ignore[index]
+    j = issue.index_of(x)
+    if j is None and issue.kind == "integer" and float(x).is_integer() and issue.lo <= x <= issue.hi:
+        return -1, x, False  # a whole number between steps: evaluated as it is
+    if j is None:
+        raise PackageError(
+            f"{at}.{issue.name}: {raw!r} is not a level of {issue.name!r}; expected {expected_level(issue)}"
+        )
+    return j, float(issue.levels[j]), True  # type: ignore[index]
 
 
 def evaluate_values(

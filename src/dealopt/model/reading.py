@@ -254,12 +254,14 @@ def _parse_yaml(text: str, source: str) -> SourceData:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as fast:
+            if "nesting depth" in _first_line(fast.problem or fast.context or ""):
+                # libyaml's depth limit: said as it is (PyYAML's pure-Python re-read of such text, for a better
+                # message, takes time quadratic in the depth — half a second for 50,000 brackets)
+                raise ModelError([Problem("", _TOO_DEEP)], source) from None
             exc = _explained(text, fast)
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + 1 if mark is not None else None
             what = _first_line(exc.problem or exc.context or "invalid YAML")
-            if "nesting depth" in what:
-                raise ModelError([Problem("", _TOO_DEEP)], source) from None
             if "another document" in what:
                 msg = "the file holds more than one YAML document (---); expected a single deal model"
             else:

@@ -158,6 +158,7 @@ def create_app(settings: ServiceSettings, catalog: Catalog | None = None) -> Fas
     )
     app.router.redirect_slashes = False  # the Gate redirects, with a relative Location
     app.state.store, app.state.pool, app.state.warm, app.state.settings = store, pool, warm, settings
+    app.state.limits = limits
     add_docs(app)
 
     def action_of(scope: Scope) -> str | None:

@@ -26,6 +26,10 @@ class KeyLimits:
         self._requests: Counter[str] = Counter()
         self._solver: Counter[str] = Counter()
 
+    def in_progress(self, key: str | None = None) -> int:
+        """How many requests are in progress now: of the key named ``key``, or of every key."""
+        return sum(self._requests.values()) if key is None else self._requests[key]
+
     @contextmanager
     def request(self, key: str) -> Iterator[None]:
         """Hold one of the key's request slots for the block (TooMany when it has none left)."""

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
+    from dealopt.model.compiled import CompiledDeal
     from dealopt.model.schema import DealModel
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "lit",
     "literal",
     "load",
+    "load_deal",
     "out",
     "size_to_terminal",
 ]
@@ -135,6 +137,48 @@ def load(path: Path) -> DealModel:
         return load_model(path)
     except ModelError as exc:
         fail(str(exc))
+
+
+#: Compiled deals by (path as given, SHA-256 of the file's bytes), most recent last (see :func:`load_deal`).
+_DEALS: dict[tuple[str, bytes], CompiledDeal] = {}
+_DEALS_KEPT = 4
+
+
+def load_deal(path: Path) -> CompiledDeal:
+    """Load and compile a model, or fail with its problems.
+
+    Within one process (the CLI run in process, by a script or the tests), a file read again with the same bytes
+    gives back the same compiled deal, and with it what was computed on it (the outcome space ``counter``
+    searches): a model is evaluated once per content, not once per command.
+    """
+    from dealopt.model.compiled import compile_model
+
+    digest = _digest(path)
+    key = (str(path), digest) if digest is not None else None
+    if key is not None and key in _DEALS:
+        _DEALS[key] = _DEALS.pop(key)
+        return _DEALS[key]
+    deal = compile_model(load(path))
+    if key is not None and _digest(path) == key[1]:  # not changed while it was read
+        _DEALS[key] = deal
+        while len(_DEALS) > _DEALS_KEPT:
+            del _DEALS[next(iter(_DEALS))]
+    return deal
+
+
+def _digest(path: Path) -> bytes | None:
+    """The SHA-256 of a model file's bytes; None if it is not a readable regular file of a model's size."""
+    import hashlib
+
+    from dealopt.model.reading import MAX_BYTES
+
+    try:
+        p = Path(path)
+        if not p.is_file() or p.stat().st_size > MAX_BYTES:
+            return None
+        return hashlib.sha256(p.read_bytes()).digest()
+    except OSError:  # load() names the problem
+        return None
 
 
 def fmt(x: float | None, normalized: bool) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, literal, load, out
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, literal, load_deal, out
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -75,12 +75,11 @@ def counter(
 ) -> None:
     """Accept, counter (with ranked counter-offers) or walk away, given the offers so far."""
     from dealopt.interfaces.cli.inputs import read_history_option
-    from dealopt.model.compiled import compile_model
     from dealopt.model.levels import display_value
     from dealopt.negotiation.api import counter as recommend
     from dealopt.negotiation.documents import counter_proposal
 
-    deal = compile_model(load(model))
+    deal = load_deal(model)
     offers = read_history_option(history)
     rec = recommend(
         deal, offers, progress=progress, round=round_, deadline=deadline, exponent=exponent, top=top, opening=opening

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fail, fmt, lit, literal, load, out
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fail, fmt, lit, literal, load_deal, out
 
 if TYPE_CHECKING:
     from dealopt.model.compiled import CompiledDeal
@@ -56,14 +56,13 @@ def frontier(
     as_json: JsonOpt = False,
 ) -> None:
     """The ZOPA verdict and the bargaining packages, then the Pareto frontier of the ZOPA."""
-    from dealopt.model.compiled import compile_model
     from dealopt.negotiation.frontier import frontier as solve
 
     if top < 1:
         fail(f"--top: {top}; expected a number ≥ 1")
     if plot is not None and (plot.suffix.lower() != ".png" or plot.is_dir() or not plot.parent.is_dir()):
         fail(f"--plot: {plot}; expected a .png file in an existing folder")
-    deal = compile_model(load(model))
+    deal = load_deal(model)
     result = solve(deal, engine, all_packages=all_packages, max_space=max_space, time_limit=time_limit)
     if plot is not None:
         from dealopt.interfaces.plot import plot_frontier

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, clip, emit_json, err, fmt, lit, literal, load, out
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, clip, emit_json, err, fmt, lit, literal, load_deal, out
 
 __all__ = ["register"]
 
@@ -58,10 +58,9 @@ def show(model: ModelArg, as_json: JsonOpt = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from dealopt.model.compiled import compile_model
     from dealopt.negotiation.documents import describe_model
 
-    deal = compile_model(load(model))
+    deal = load_deal(model)
     info = describe_model(deal)
     if as_json:
         emit_json(info)
@@ -115,10 +114,9 @@ def evaluate(
     from rich.table import Table
 
     from dealopt.interfaces.cli.inputs import read_package_option
-    from dealopt.model.compiled import compile_model
     from dealopt.negotiation.documents import evaluation_document
 
-    deal = compile_model(load(model))
+    deal = load_deal(model)
     result = evaluation_document(deal, read_package_option(package, "--package"))
     if as_json:
         emit_json(result)

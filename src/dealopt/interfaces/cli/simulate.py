@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, load
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, load_deal
 
 __all__ = ["register"]
 
@@ -27,12 +27,11 @@ def simulate(
 ) -> None:
     """Negotiate as the seller (our engine, or a standard agent) against standard buyer agents."""
     from dealopt.interfaces.cli.simulation_table import print_simulations
-    from dealopt.model.compiled import compile_model
     from dealopt.negotiation.simulate import BUYERS, check_names
     from dealopt.negotiation.simulate import simulate as play
 
     check_names(opponent=None if opponent == "all" else opponent, seller=seller, rounds=rounds)
-    deal = compile_model(load(model))
+    deal = load_deal(model)
     names = BUYERS if opponent == "all" else (opponent,)
     results = [play(deal, name, rounds, seller=seller, guessed=guessed) for name in names]
     if as_json:

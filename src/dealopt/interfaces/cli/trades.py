@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, load, out
+from dealopt.interfaces.cli.console import JsonOpt, ModelArg, emit_json, fmt, lit, load_deal, out
 
 __all__ = ["register"]
 
@@ -33,11 +33,10 @@ def trades(
     from rich.text import Text
 
     from dealopt.interfaces.cli.inputs import read_package_option
-    from dealopt.model.compiled import compile_model
     from dealopt.negotiation.api import trades as find
     from dealopt.options import SOLUTIONS
 
-    deal = compile_model(load(model))
+    deal = load_deal(model)
     pkg = from_ if from_ in SOLUTIONS else read_package_option(from_, "--from")
     result = find(deal, pkg, max_issues=max_issues, top=top)
     if as_json:
