@@ -268,7 +268,7 @@ def check_counter(
         if previous is not None:
             sp = party_utility(model, "seller", previous)
             bp = believed_buyer(model, previous, beliefs)
-            if s > sp + scale_s:
+            if s > sp + scale_s and not b > bp + scale_b:  # better for both: the previous counter was dominated
                 bad.append(f"{where}: better for us ({s}) than our previous counter ({sp})")
             if b < bp - scale_b:
                 bad.append(f"{where}: worse for the buyer ({b}) than our previous counter ({bp})")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import dealopt
@@ -72,8 +72,45 @@ def test_every_counter_obeys_every_invariant_on_the_example_models(name: str, se
     assert not bad, "\n".join(bad[:5])
 
 
+#: Found by hypothesis: the profiles' posterior moves in round 5 so that our previous counter is dominated by a
+#: package better for both sides; the engine used to offer the dominated counter again.
+_DOMINATED_AFTER_LEARNING = {
+    "format": "dealopt/1",
+    "name": "random",
+    "currency": "USD",
+    "issues": {
+        "i0": {"kind": "continuous", "min": 0, "max": 1.5, "step": 0.5},
+        "i1": {"kind": "integer", "min": 0, "max": 1, "step": 1},
+        "i2": {"kind": "integer", "min": 0, "max": 3, "step": 1},
+        "i3": {"kind": "integer", "min": 1, "max": 3, "step": 2},
+    },
+    "parties": {
+        "seller": {"utility": [{"coef": 1, "of": ["i0"]}, {"coef": 1, "of": ["i1", "i3"]}], "walk_away": 0},
+        "buyer": {
+            "profiles": [
+                {
+                    "name": "a",
+                    "probability": 0.25,
+                    "utility": [{"coef": 1, "of": ["i0"]}, {"coef": 1, "of": ["i0", "i3"]}],
+                },
+                {
+                    "name": "b",
+                    "probability": 0.75,
+                    "utility": [
+                        {"coef": 1, "of": ["i0"]},
+                        {"coef": 2, "of": ["i3"]},
+                        {"coef": 1, "of": ["i0", {"i1": {"piecewise": [[0, -2]]}}]},
+                    ],
+                },
+            ]
+        },
+    },
+}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=deal_models(), seed=st.integers(0, 10_000), partial=st.booleans(), off_grid=st.booleans())
+@example(data=_DOMINATED_AFTER_LEARNING, seed=0, partial=False, off_grid=False)
 def test_every_counter_obeys_every_invariant_on_random_models(
     data: dict[str, Any], seed: int, partial: bool, off_grid: bool
 ) -> None:

@@ -33,7 +33,7 @@ from dealopt.negotiation.flags import Flag, approval_flag
 from dealopt.negotiation.moves import Reference, move_table
 from dealopt.negotiation.offers import Offer, parse_history
 from dealopt.negotiation.pace import pace_hold, smallest_step
-from dealopt.negotiation.rules import GIVE, MUTUAL, should_accept
+from dealopt.negotiation.rules import GIVE, MUTUAL, pareto_efficient, should_accept
 from dealopt.negotiation.search import LOW_ACCEPTANCE, obeys, search
 from dealopt.negotiation.situation import Situation, read_situation
 from dealopt.options import OPENINGS
@@ -287,7 +287,9 @@ def _hypotheses(sit: Situation) -> list[np.ndarray]:
 
 def _fallback(sit: Situation) -> tuple[int, ...]:
     """Our previous counter again, when it is still within our limits, keeps to the rules against the buyer's new
-    terms, and is worth more to us than that offer."""
+    terms, and is worth more to us than that offer — or, when what we learned of the buyer shows it dominated, the
+    package best for the buyer among those better for both sides (offering the dominated one would leave value on
+    the table)."""
     prev = sit.previous
     if prev is None or prev.row is None:
         return ()
@@ -296,7 +298,25 @@ def _fallback(sit: Situation) -> tuple[int, ...]:
         sit.offer is not None and sit.offer.allowed and sit.offer.seller >= prev.seller
     ):
         return ()
+    better = _dominating(sit, flat)
+    if better is not None:
+        return (better,)
     return (flat,) if obeys(sit, np.array([flat]))[0] else ()
+
+
+def _dominating(sit: Situation, flat: int) -> int | None:
+    """The efficient package best for the buyer among the allowed ones at least as good for us as package ``flat``
+    and better for the buyer (today's beliefs), that keeps to the rules; None when none does."""
+    space, bel, lim = sit.space, sit.belief, sit.limits
+    s0, b0 = float(space.seller[flat]), float(bel.utility[flat])
+    pool = np.flatnonzero(lim.allowed & (space.seller >= s0 - lim.tol_s) & (bel.utility > b0 + sit.tol_b))
+    if not len(pool):
+        return None
+    pool = pool[pareto_efficient(space.seller[pool], bel.utility[pool], lim.tol_s, sit.tol_b)]
+    pool = pool[obeys(sit, pool, dominating=True)]
+    if not len(pool):
+        return None
+    return int(pool[np.lexsort((pool, -space.seller[pool], -bel.utility[pool]))[0]])
 
 
 def _used(sit: Situation, level: float) -> float | None:

@@ -130,12 +130,15 @@ def _within_zone(sit: Situation, level: float) -> np.ndarray:
     return sit.zopa | (sit.limits.allowed & (sit.space.seller > sit.best + sit.tol_s))
 
 
-def obeys(sit: Situation, flats: np.ndarray) -> np.ndarray:
-    """Which packages keep to the discipline (monotone, no gift, reciprocity) in this situation."""
-    return _obeying(sit, np.asarray(flats, dtype=np.int64), sit.zopa)[0]
+def obeys(sit: Situation, flats: np.ndarray, *, dominating: bool = False) -> np.ndarray:
+    """Which packages keep to the discipline (monotone, no gift, reciprocity) in this situation; ``dominating``:
+    a package better for us than our previous counter passes monotonicity when it is better for the buyer too."""
+    return _obeying(sit, np.asarray(flats, dtype=np.int64), sit.zopa, dominating)[0]
 
 
-def _obeying(sit: Situation, cand: np.ndarray, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _obeying(
+    sit: Situation, cand: np.ndarray, zone: np.ndarray, dominating: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which candidates lie in the zone of agreement we believe in and obey monotone, no-gift and reciprocity; their
     rows; their moves back toward us."""
     space, bel, lim = sit.space, sit.belief, sit.limits
@@ -147,7 +150,10 @@ def _obeying(sit: Situation, cand: np.ndarray, zone: np.ndarray) -> tuple[np.nda
         if sit.limits.tol_s + sit.best >= float(sit.space.seller[cand].min(initial=np.inf))
         else sit.limits.allowed
     )
-    ok = within[cand] & monotone(s, b, (prev.seller, prev.buyer) if prev else None, lim.tol_s, sit.tol_b)
+    mono = monotone(s, b, (prev.seller, prev.buyer) if prev else None, lim.tol_s, sit.tol_b)
+    if dominating and prev is not None and prev.buyer is not None:
+        mono |= (s >= prev.seller - lim.tol_s) & (b > prev.buyer + sit.tol_b)
+    ok = within[cand] & mono
     stated_kinds = None
     if sit.offer is not None:
         ref = Reference(sit.offer.stated.grid, sit.offer.stated.exact)
