@@ -255,7 +255,10 @@ def check_counter(
         if dominated.any() and "restricted_efficiency" not in flags:
             j = int(np.flatnonzero(dominated)[0])
             bad.append(f"{where}: dominated by {space.packages[allowed].iloc[j].to_dict()}")
-        if zone_best is not None and s > zone_best + scale_s:
+        # we open inside the zone the profiles expect; later, beliefs move the zone, and holding a counter made
+        # before (never more for us than it: monotone) is no new aim past it
+        held = previous is not None and s <= party_utility(model, "seller", previous) + scale_s
+        if zone_best is not None and s > zone_best + scale_s and not held:
             bad.append(f"{where}: worth {s} to us, past our best ({zone_best}) in the zone the buyer profiles expect")
         if floor is not None and s < floor - scale_s:
             bad.append(f"{where}: worth {s} to us, less than an earlier offer of the buyer ({floor})")
@@ -293,7 +296,7 @@ def expected_zone_best(
     """With buyer profiles: our best utility among the allowed packages the buyer expects to be worth its expected
     walk-away (each profile's, or its worst feasible package without one); None without profiles or zone."""
     profiles = model.parties.buyer.profiles
-    if not profiles:
+    if not profiles or not space.feasible.any():
         return None
     assert space.profiles is not None
     weights = beliefs or {p.name: p.probability for p in profiles}

@@ -154,12 +154,17 @@ def recommend(
         return _walk_away(sit, phrasing.reason_deadline(offer is not None), clock)
     if sit.buyer_waits and not clock.final:  # it moves only when we do: our smallest step
         level = max(min(level, smallest_step(sit, level)), floor)
-    found = search(sit, level, top)  # the candidates
+    found = search(sit, level, top, floor)  # the candidates
     flats = found.flats or _fallback(sit)
+    # no counter keeps to the rules, or (our beliefs moved) the one found asks no more than their offer: take it
+    if (
+        offer is not None
+        and offer.allowed
+        and (not flats or should_accept(offer.seller, sit.seller(flats[0]), True, sit.tol_s))
+    ):
+        return _accept(sit, target, clock)
     if flats:
         return _countering(sit, level, flats, found.restricted, clock)
-    if offer is not None and offer.allowed:  # no counter keeps to the rules: their offer is the best left
-        return _accept(sit, target, clock)
     return _walk_away(sit, phrasing.reason_nothing_at_level(), clock)
 
 

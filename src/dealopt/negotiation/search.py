@@ -42,8 +42,9 @@ class Found:
     restricted: bool
 
 
-def search(sit: Situation, level: float, top: int) -> Found:
-    """The best ``top`` counters worth at least ``level`` to us."""
+def search(sit: Situation, level: float, top: int, floor: float = float("-inf")) -> Found:
+    """The best ``top`` counters worth at least ``level`` to us (when our beliefs moved, possibly less, but never
+    less than ``floor``)."""
     space, lim, bel = sit.space, sit.limits, sit.belief
     universe = np.flatnonzero(lim.allowed & (space.seller >= level - lim.tol_s))
     if not len(universe):
@@ -64,7 +65,7 @@ def search(sit: Situation, level: float, top: int) -> Found:
         k *= 8
     restricted = False
     if not chosen and sit.previous is not None and sit.previous.buyer is not None:
-        chosen = _least_concession(sit, top)
+        chosen = _least_concession(sit, top, floor)
     if not chosen:  # nothing efficient obeys the rules: efficient among the packages that do
         ok, _rows, _back = _obeying(sit, pool, zone)
         keep = pool[ok]
@@ -97,16 +98,17 @@ def _choose(sit: Situation, cand: np.ndarray, top: int, zone: np.ndarray) -> lis
     return chosen
 
 
-def _least_concession(sit: Situation, top: int) -> list[int]:
+def _least_concession(sit: Situation, top: int, floor: float) -> list[int]:
     """When our beliefs have moved, the efficient packages at our level may all be better for us than our previous
-    counter: then the efficient packages no worse for the buyer than it, the least concession first."""
+    counter: then the efficient packages no worse for the buyer than it, the least concession first (none below
+    ``floor``)."""
     space, bel, lim = sit.space, sit.belief, sit.limits
     assert sit.previous is not None and sit.previous.buyer is not None
     pool = np.flatnonzero(lim.allowed & (bel.utility >= sit.previous.buyer - sit.tol_b))
     if not len(pool):
         return []
     cand = pool[pareto_efficient(space.seller[pool], bel.utility[pool], lim.tol_s, sit.tol_b)]
-    cand = cand[space.seller[cand] <= sit.previous.seller + lim.tol_s]
+    cand = cand[(space.seller[cand] <= sit.previous.seller + lim.tol_s) & (space.seller[cand] >= floor - lim.tol_s)]
     cand = cand[np.argsort(-space.seller[cand], kind="stable")]
     for start in range(0, len(cand), 64):
         batch = cand[start : start + 64]

@@ -69,6 +69,10 @@ class Situation:
         """Tolerance on seller utilities."""
         return self.limits.tol_s
 
+    def seller(self, flat: int) -> float:
+        """Our utility of a package (flat index)."""
+        return float(self.space.seller[flat])
+
 
 def read_situation(deal: CompiledDeal, history: list[Offer], rationality: float, learn: bool = True) -> Situation:
     """Read ``history`` against ``deal``: offers, beliefs, limits and the ends of our concession."""
