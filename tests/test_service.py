@@ -603,18 +603,34 @@ def assert_nothing_private(text: str, secrets: list[float], public: set[str], wh
     assert not PRIVATE_WORDS.search(text), (where, text)
     for token in NUMBER.findall(text):
         assert token.rstrip(",") in public, (where, token, text)
-    found = _spelled(frozenset(s for x in secrets for s in spellings(x) - public)).search(text)
-    assert found is None, (where, found and found.group(1), text)
+    words = {s for x in secrets for s in spellings(x)} - public
+    plain = {w for w in words if _PLAIN.fullmatch(w)}
+    found = sorted(plain & _standing_alone(text))
+    assert not found, (where, found, text)
+    for w in words - plain:  # spellings with other characters (1e-05): searched for one by one
+        hit = re.search(r"(?<![\d.,])" + re.escape(w) + r"(?![\d]|[.,]\d)", text)
+        assert hit is None, (where, w, text)
 
 
-@functools.lru_cache(maxsize=1024)
-def _spelled(words: frozenset[str]) -> re.Pattern[str]:
-    """Any of ``words`` standing alone (not inside a longer number): one pattern for every spelling of every
-    secret (re backtracks into the alternatives, so it matches where any one word's own pattern would)."""
-    if not words:
-        return re.compile(r"(?!)")
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return re.compile(r"(?<![\d.,])(" + alternatives + r")(?![\d]|[.,]\d)")
+_PLAIN = re.compile(r"[\d,.%]+")
+#: A number standing alone: digits with single points or commas between them, not preceded by a digit, a point or
+#: a comma (the whole run: a spelling inside a longer number is not the number).
+_ALONE = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
+
+
+def _standing_alone(text: str) -> set[str]:
+    """The numbers standing alone in ``text``, as a spelling would be found there: a spelling starts where no digit,
+    point or comma comes before, and ends where neither a digit nor a point or comma before a digit comes after, so
+    it is a whole run, or a whole run and the percent sign after it."""
+    out: set[str] = set()
+    for m in _ALONE.finditer(text):
+        out.add(m.group(0))
+        if text.startswith("%", m.end()) and not _NUMBER_GOES_ON.match(text, m.end() + 1):
+            out.add(m.group(0) + "%")
+    return out
+
+
+_NUMBER_GOES_ON = re.compile(r"\d|[.,]\d")
 
 
 def check_proposal(proposal: dict[str, Any], deal: dealopt.CompiledDeal, secrets: list[float], where: str) -> None:

@@ -44,6 +44,10 @@ LEARNING_OFFERS = 10
 #: by the model rather than by their index.
 MODEL_TIES = 0.1
 _LEARNED = "learned from offers"
+#: Beliefs kept per outcome space (the latest histories asked about; each holds a few arrays of the space's size).
+_RECENT_BELIEFS = 4
+#: Learning states kept per outcome space (one per history prefix seen).
+_LEARNING_MEMO = 4096
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,19 @@ def belief(
 ) -> BuyerBelief:
     """The belief after the buyer's ``offers`` (level indices of the stated issues, oldest first); ``learn=False``
     keeps a single buyer utility as the model states it."""
+    key = (beta, learn, tuple(tuple(sorted(o.items())) for o in offers))
+    recent: dict[tuple[float, bool, tuple[tuple[tuple[int, int], ...], ...]], BuyerBelief]
+    recent = space.__dict__.setdefault("_beliefs", {})
+    found = recent.get(key)
+    if found is None:  # the same history asked again (another progress, another alternative): the same belief
+        found = _belief(space, offers, beta, learn)
+        if len(recent) >= _RECENT_BELIEFS:
+            recent.pop(next(iter(recent)))
+        recent[key] = found
+    return found
+
+
+def _belief(space: OutcomeSpace, offers: list[dict[int, int]], beta: float, learn: bool) -> BuyerBelief:
     deal = space.deal
     if deal.profiles:
         assert space.profiles is not None and space.profile_accepts is not None
@@ -176,10 +193,21 @@ def _learn(space: OutcomeSpace, offers: list[dict[int, int]], beta: float) -> tu
     deal = space.deal
     sizes = [len(i.labels) for i in deal.issues]
     hat, log_z_model = _model_log_z(space, beta)
-    freq = _Frequency(deal, sizes)
-    log_model = float(np.log(MODEL_PRIOR))
-    log_learned = float(np.log(1.0 - MODEL_PRIOR))
-    for k, offer in enumerate(offers):
+    keys = [tuple(sorted(o.items())) for o in offers]
+    # a negotiation asks again after each new offer: resume from the state its earlier offers left
+    memo: dict[tuple[float, tuple[tuple[tuple[int, int], ...], ...]], tuple[_Frequency, float, float]]
+    memo = space.__dict__.setdefault("_learning", {})
+    start, saved = 0, memo.get((beta, tuple(keys[:-1])))
+    if saved is not None:
+        start, (freq, log_model, log_learned) = len(keys) - 1, (saved[0].copy(), saved[1], saved[2])
+    else:
+        freq, log_model, log_learned = (
+            _Frequency(deal, sizes),
+            float(np.log(MODEL_PRIOR)),
+            float(np.log(1 - MODEL_PRIOR)),
+        )
+    for k in range(start, len(offers)):
+        offer = offers[k]
         best = space.best_matching_memo(f"model-hat-{beta}", hat, offer)
         if best is not None:
             log_model += beta * float(best) - log_z_model
@@ -188,6 +216,9 @@ def _learn(space: OutcomeSpace, offers: list[dict[int, int]], beta: float) -> tu
             else:
                 log_learned += freq.log_likelihood(offer, beta)
         freq.add(offer)
+    if len(memo) >= _LEARNING_MEMO:
+        memo.clear()
+    memo[(beta, tuple(keys))] = (freq.copy(), log_model, log_learned)
     m = max(log_model, log_learned)
     model_weight = float(np.exp(log_model - m) / (np.exp(log_model - m) + np.exp(log_learned - m)))
     # the learned utility earns weight with evidence: a few offers say little about a buyer
@@ -229,6 +260,13 @@ class _Frequency:
         self.width = np.maximum(1.0, 0.1 * (self.sizes - 1))
         self.grid = np.arange(width)[None, :]
         self.last: dict[int, int] | None = None
+
+    def copy(self) -> _Frequency:
+        """An independent copy of the model fit so far."""
+        out = object.__new__(_Frequency)
+        out.__dict__.update(self.__dict__)
+        out.counts, out.unchanged = self.counts.copy(), self.unchanged.copy()
+        return out
 
     def add(self, offer: dict[int, int]) -> None:
         issues = np.array(sorted(offer))

@@ -407,8 +407,9 @@ def _walk_away(sit: Situation, reason: str, clock: _Clock) -> Recommendation:
     lim, bel, space = sit.limits, sit.belief, sit.space
     last = None
     if lim.allowed.any():
-        pool = np.flatnonzero(lim.allowed)
-        flat = int(pool[np.lexsort((pool, -space.seller[pool], -bel.utility[pool]))[0]])
+        pool = np.flatnonzero(lim.allowed)  # best for the buyer, then for us, then the first: one pass, no sort
+        pool = pool[bel.utility[pool] == bel.utility[pool].max()]
+        flat = int(pool[space.seller[pool] == space.seller[pool].max()][0])
         last = _counter(sit, flat, False, True)
     return Recommendation(
         Action.WALK_AWAY, reason, None, bel.weights, (), clock.progress, clock.turns_left, None, last, None, clock.notes

@@ -27,6 +27,8 @@ __all__ = ["Offer", "StatedOffer", "parse_history", "read_offer", "completions"]
 _TOL = 1e-9
 #: Most completions of a partial offer evaluated one by one (beyond: the outcome space answers).
 MAX_COMPLETIONS = 2_000_000
+#: Packages read remembered per deal.
+_OFFERS_MEMO = 20_000
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,26 @@ class StatedOffer:
     def complete(self, deal: CompiledDeal) -> bool:
         """Whether every issue is stated."""
         return len(self.stated) == len(deal.issues)
+
+    def near_flat(self, deal: CompiledDeal) -> int | None:
+        """Flat index of a complete offer at its nearest levels; None for a partial one (kept: offers are read once
+        per deal and asked about every turn)."""
+        return self._flats(deal)[0]
+
+    def grid_flat(self, deal: CompiledDeal) -> int | None:
+        """Flat index of a complete offer whose every value is a level; None otherwise."""
+        return self._flats(deal)[1]
+
+    def _flats(self, deal: CompiledDeal) -> tuple[int | None, int | None]:
+        cached: tuple[int | None, int | None] | None = self.__dict__.get("_flat_indices")
+        if cached is None:
+            near: int | None = None
+            if self.complete(deal):
+                levels = self.nearest(deal)
+                near = int(np.ravel_multi_index(tuple(levels[i] for i in range(len(deal.issues))), deal.shape))
+            cached = (near, near if near is not None and not self.exact else None)
+            self.__dict__["_flat_indices"] = cached  # a frozen dataclass: stored the way cached_property does
+        return cached
 
     def nearest(self, deal: CompiledDeal) -> dict[int, int]:
         """Level index per stated issue: exact for grid values, the nearest level for values between steps."""
@@ -90,6 +112,23 @@ def parse_history(data: Any, source: str = "history") -> list[Offer]:
 
 def read_offer(deal: CompiledDeal, package: dict[str, Any], where: str = "package") -> StatedOffer:
     """Read a (partial) package: levels where the values are levels, exact values between steps."""
+    try:  # a negotiation's history is read again at every turn: each package once per deal
+        key: tuple[tuple[str, str, Any], ...] | None = tuple((k, type(v).__name__, v) for k, v in package.items())
+        hash(key)
+    except TypeError:
+        key = None
+    memo: dict[tuple[tuple[str, str, Any], ...], StatedOffer] = deal.__dict__.setdefault("_offers_read", {})
+    if key is not None and key in memo:
+        return memo[key]
+    stated = _read_offer(deal, package, where)
+    if key is not None:
+        if len(memo) >= _OFFERS_MEMO:
+            memo.clear()
+        memo[key] = stated
+    return stated
+
+
+def _read_offer(deal: CompiledDeal, package: dict[str, Any], where: str) -> StatedOffer:
     grid: dict[int, int] = {}
     exact: dict[int, float] = {}
     notes: list[str] = []

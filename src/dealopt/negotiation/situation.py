@@ -87,11 +87,7 @@ def read_situation(deal: CompiledDeal, history: list[Offer], rationality: float,
     zopa = limits.allowed & bel.acceptable
     offer = _value_offer(space, limits, bel, buyer_offers[-1]) if buyer_offers else None
     previous = _value_previous(space, limits, bel, ours[-1]) if ours else None
-    offered = frozenset(
-        int(space.flat(np.array([s.grid[i] for i in range(len(deal.issues))]))[0])
-        for s in ours
-        if len(s.grid) == len(deal.issues)
-    )
+    offered = frozenset(f for f in (s.grid_flat(deal) for s in ours) if f is not None)
     keys = [_key(o) for o in buyer_offers]
     repeats = [k in keys[:n] for n, k in enumerate(keys)]
     moved = bool(buyer_offers) and not repeats[-1]
@@ -120,13 +116,8 @@ def read_situation(deal: CompiledDeal, history: list[Offer], rationality: float,
 
 def _best_offer(space: OutcomeSpace, limits: Limits, offers: list[StatedOffer]) -> float:
     """Our utility of the buyer's best offer for us so far, among its complete offers on the grid within our limits."""
-    n = len(space.deal.issues)
-    flats = [
-        int(space.flat(np.array([s.grid[i] for i in range(n)]))[0])
-        for s in offers
-        if s.complete(space.deal) and not s.exact
-    ]
-    ok = [f for f in flats if limits.allowed[f]]
+    flats = (s.grid_flat(space.deal) for s in offers)
+    ok = [f for f in flats if f is not None and limits.allowed[f]]
     return float(space.seller[ok].max()) if ok else float("-inf")
 
 
@@ -146,12 +137,8 @@ def _moves(stated: list[tuple[str, StatedOffer]]) -> tuple[bool, ...]:
 
 def _believed(space: OutcomeSpace, bel: BuyerBelief, offer: StatedOffer) -> float:
     """The believed buyer utility of a complete offer (at its nearest levels); nan for a partial one."""
-    deal = space.deal
-    if not offer.complete(deal):
-        return float("nan")
-    near = offer.nearest(deal)
-    flat = int(space.flat(np.array([near[i] for i in range(len(deal.issues))]))[0])
-    return float(bel.utility[flat])
+    flat = offer.near_flat(space.deal)
+    return float("nan") if flat is None else float(bel.utility[flat])
 
 
 def _went_back(keys: list[tuple[tuple[int, float], ...]]) -> bool:
