@@ -24,17 +24,9 @@ SAAS = MODELS / "saas-renewal.yaml"
 @pytest.fixture(scope="module")
 def dask_scheduler() -> Iterator[str]:
     """The address of one local Dask cluster (2 worker processes) for the module, on loopback at free ports."""
-    from distributed import LocalCluster
+    from dealopt.batch.executor import local_cluster
 
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-        scheduler_kwargs={"dashboard": False},
-        silence_logs=40,
-    ) as cluster:
+    with local_cluster(2) as cluster:  # as `--workers 2` starts it
         yield cluster.scheduler_address
 
 

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from dealopt.batch.options import OptionError
 from dealopt.options import ClusterOptions
 
-__all__ = ["Executor", "Progress", "executor", "BatchSummary", "cpu_count", "plural"]
+__all__ = ["Executor", "Progress", "executor", "BatchSummary", "cpu_count", "local_cluster", "plural"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -133,11 +133,28 @@ def _worker_environment(values: dict[str, int]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def local_cluster(workers: int | None) -> Any:
+    """A local Dask cluster of ``workers`` processes (one thread each) that listens on 127.0.0.1 only and shows no
+    dashboard (it would show the cluster to anyone; its HTTP port stays on loopback)."""
+    from distributed import LocalCluster
+
+    with _worker_environment(WORKER_HEAP):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            scheduler_kwargs={"dashboard": False},
+            silence_logs=40,
+        )
+
+
 class DaskExecutor(Executor):
     """Runs on a Dask cluster: a local one of ``workers`` processes, or the one at ``scheduler``."""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         self._cluster = None
         try:
@@ -145,17 +162,7 @@ class DaskExecutor(Executor):
                 self._client = Client(scheduler, timeout="10s")
                 self.where = f"Dask cluster at {scheduler}"
             else:
-                with _worker_environment(WORKER_HEAP):
-                    self._cluster = LocalCluster(
-                        n_workers=workers,
-                        threads_per_worker=1,
-                        processes=True,
-                        host="127.0.0.1",
-                        # no dashboard (it would show the cluster to anyone), and its HTTP port on loopback only
-                        dashboard_address="127.0.0.1:0",
-                        scheduler_kwargs={"dashboard": False},
-                        silence_logs=40,
-                    )
+                self._cluster = local_cluster(workers)
                 self._client = Client(self._cluster)
                 self.where = f"local Dask cluster of {workers} processes"
         except OSError as exc:
