@@ -321,7 +321,14 @@ def _dominating(sit: Situation, flat: int) -> int | None:
     pool = pool[obeys(sit, pool, dominating=True)]
     if not len(pool):
         return None
-    return int(pool[np.lexsort((pool, -space.seller[pool], -bel.utility[pool]))[0]])
+    return _best_for_buyer(sit, pool)
+
+
+def _best_for_buyer(sit: Situation, pool: np.ndarray) -> int:
+    """Of the packages ``pool`` (ascending flat indices), the best for the buyer, then for us, then the first: one
+    pass, no sort."""
+    pool = pool[sit.belief.utility[pool] == sit.belief.utility[pool].max()]
+    return int(pool[sit.space.seller[pool] == sit.space.seller[pool].max()][0])
 
 
 def _used(sit: Situation, level: float) -> float | None:
@@ -404,13 +411,10 @@ def _accept(sit: Situation, target: float, clock: _Clock) -> Recommendation:
 
 def _walk_away(sit: Situation, reason: str, clock: _Clock) -> Recommendation:
     """Walk away, leaving the last best offer on the table: the package at our limit that is best for the buyer."""
-    lim, bel, space = sit.limits, sit.belief, sit.space
+    lim, bel = sit.limits, sit.belief
     last = None
     if lim.allowed.any():
-        pool = np.flatnonzero(lim.allowed)  # best for the buyer, then for us, then the first: one pass, no sort
-        pool = pool[bel.utility[pool] == bel.utility[pool].max()]
-        flat = int(pool[space.seller[pool] == space.seller[pool].max()][0])
-        last = _counter(sit, flat, False, True)
+        last = _counter(sit, _best_for_buyer(sit, np.flatnonzero(lim.allowed)), False, True)
     return Recommendation(
         Action.WALK_AWAY, reason, None, bel.weights, (), clock.progress, clock.turns_left, None, last, None, clock.notes
     )
