@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from pathlib import Path
 
@@ -35,3 +36,16 @@ def model_files() -> list[Path]:
 @pytest.fixture
 def saas_path() -> Path:
     return MODELS / "saas-renewal.yaml"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Garbage collection tuned for a test run (each xdist worker runs this once its tests are collected).
+
+    What collection built (modules, test items, parametrized cases) lives to the end: frozen, the collector stops
+    traversing it again and again. A young generation of 20,000 objects instead of 700 makes collections rarer.
+    Together they cut about 5 s of CPU (measured with ``gc.callbacks``: 9.3 s in collections down to 4.7 s);
+    what the code under test does is unchanged (no check relies on when a reference cycle is freed).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)

@@ -19,6 +19,8 @@ from dealopt.model.reference import reference_evaluate, reference_feasible, refe
 from dealopt.model.schema import CategoricalIssue, DealModel
 
 TOL = 1e-9
+#: Points of the scan that finds a root (and of the scan for a zone of agreement: the same points, evaluated once).
+SCAN = 513
 
 
 def price_name(model: DealModel) -> str:
@@ -28,7 +30,7 @@ def price_name(model: DealModel) -> str:
 
 def _root(f: Callable[[float], float], lo: float, hi: float) -> float | None:
     """The lowest root in [lo, hi] (on a fine scan), else the nearest one outside, else None."""
-    grid = np.linspace(lo, hi, 513)
+    grid = np.linspace(lo, hi, SCAN)
     vals = [f(x) for x in grid]
     scale = max(1.0, max(abs(v) for v in vals))
     for x, v in zip(grid, vals):
@@ -97,7 +99,7 @@ def reference_row(model: DealModel, base: dict[str, Any], variant: dict[str, Any
             at = at if at is not None and at > lo else None
         floor = at if pf is None else (pf if at is None else max(at, pf))
     low = lo if pf is None else max(lo, pf)
-    points = list(np.linspace(low, hi, 401)) if low <= hi else []
+    points = list(np.linspace(low, hi, SCAN)) if low <= hi else []
     buyer = model.parties.buyer
     w_b = None if buyer.profiles else reference_walk_away(model, buyer.utility or [], buyer.walk_away)
     if buyer.profiles and all(p.walk_away is not None for p in buyer.profiles):

@@ -4,6 +4,7 @@ raised, no library message naming a CLI flag, and the options of every main call
 from __future__ import annotations
 
 import ast
+import functools
 import pickle
 import re
 from pathlib import Path
@@ -47,13 +48,17 @@ FLAG = re.compile(r"(?<![\w-])--[a-z]")
 INTERNAL = {"TimeUp", "_Refused", "Overrun"}
 
 
+@functools.cache
+def _parsed() -> tuple[tuple[Path, str, ast.Module], ...]:
+    """Every module of the package with its relative path and syntax tree (parsed once; the trees are only read)."""
+    return tuple(
+        (path, path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
+        for path in sorted(SRC.rglob("*.py"))
+    )
+
+
 def _modules(*skip: str) -> list[tuple[Path, ast.Module]]:
-    out = []
-    for path in sorted(SRC.rglob("*.py")):
-        rel = path.relative_to(SRC).as_posix()
-        if not any(rel.startswith(s) for s in skip):
-            out.append((path, ast.parse(path.read_text(encoding="utf-8"))))
-    return out
+    return [(path, tree) for path, rel, tree in _parsed() if not any(rel.startswith(s) for s in skip)]
 
 
 def test_the_tree_is_as_drawn() -> None:

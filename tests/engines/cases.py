@@ -9,6 +9,7 @@ tests/golden/, for the example models and their stepless variants).
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,17 @@ def price_issue(data: dict[str, Any]) -> str:
     return (data.get("policy") or {}).get("price_issue") or "price"
 
 
+@functools.cache
+def _example_data(path: Path) -> dict[str, Any]:
+    """An example model file's data, read once (callers get deep copies)."""
+    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def example_cases() -> list[Case]:
     """The example models as written, and with the price made stepless."""
     out = []
     for path in model_paths():
-        data = yaml.safe_load(path.read_text())
+        data = copy.deepcopy(_example_data(path))
         out.append(Case(f"model:{path.stem}", "example", data))
         free = copy.deepcopy(data)
         del free["issues"][price_issue(free)]["step"]

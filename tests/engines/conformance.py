@@ -58,7 +58,13 @@ def engine_names() -> list[str]:
 
 def cases() -> list[Case]:
     """Every case, example models first."""
-    return example_cases() + random_cases()
+    return list(_cases())
+
+
+@cache
+def _cases() -> tuple[Case, ...]:
+    """Every case, built once per process (the data is only read: a changed model is a deep copy)."""
+    return (*example_cases(), *random_cases())
 
 
 def known(engine: str, case: Case, check: str) -> str | None:

@@ -25,11 +25,14 @@ def _numeric(v: Any) -> float:
 
 def _factor_value(model: DealModel, f: Factor, level: Any) -> float:
     if f.table is not None:
-        for key, value in f.table.items():
-            if isinstance(model.issues[f.issue], CategoricalIssue):
+        if isinstance(model.issues[f.issue], CategoricalIssue):
+            for key, value in f.table.items():
                 if key == level:
                     return value
-            elif abs(float(key) - float(level)) <= _TOL * max(1.0, abs(float(level))):
+            raise KeyError(level)
+        x = float(level)
+        for key, value in f.table.items():
+            if abs(float(key) - x) <= _TOL * max(1.0, abs(x)):
                 return value
         raise KeyError(level)
     x = _numeric(level)

@@ -20,7 +20,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field, ValidationError
 
-from dealopt.errors import DealoptError, OptionError
+from dealopt.errors import DealoptError
 from dealopt.model.compiled import CompiledDeal
 from dealopt.negotiation.offers import parse_history
 from dealopt.options import (
@@ -37,11 +37,10 @@ from dealopt.options import (
 from dealopt.service import answers
 from dealopt.service.catalog import Catalog
 from dealopt.service.roles import ROLES
+from dealopt.service.settings import KEY_ENV, check_stdio_key
 
-__all__ = ["KEY_ENV", "TOOLS", "create_mcp_server"]
+__all__ = ["KEY_ENV", "TOOLS", "check_stdio_key", "create_mcp_server"]
 
-#: The environment variable holding the key of an stdio session.
-KEY_ENV = "DEALOPT_API_KEY"
 #: The tools, with the action of the role table each needs.
 TOOLS = {
     "list_models": "models",
@@ -223,11 +222,3 @@ def create_mcp_server(
         return result
 
     return server
-
-
-def check_stdio_key(keys: dict[str, str], key: str | None) -> None:
-    """:class:`OptionError` unless ``key`` is one of ``keys`` (an stdio session runs under one key)."""
-    if not key:
-        raise OptionError(KEY_ENV, OptionError.NO_VALUE, "not set; expected the API key this session runs under")
-    if key not in keys:
-        raise OptionError(KEY_ENV, OptionError.NO_VALUE, "not a key of the keys; expected one of the keys file's keys")

@@ -12,7 +12,7 @@ import yaml
 from dealopt.errors import OptionError
 from dealopt.service.roles import ROLES
 
-__all__ = ["ROLES", "ServiceSettings", "load_keys"]
+__all__ = ["KEY_ENV", "ROLES", "ServiceSettings", "check_stdio_key", "load_keys"]
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
@@ -42,15 +42,22 @@ class ServiceSettings:
                 raise OptionError("cors_origins", origin, "an origin such as https://crm.example.com[:port]")
 
 
+#: The environment variable holding the key of an MCP stdio session.
+KEY_ENV = "DEALOPT_API_KEY"
+
+#: libyaml's safe loader when PyYAML was built with it (a deeply nested file is refused at once), else PyYAML's.
+_YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> dict[str, str]:
     """API keys from a YAML mapping ``key: role`` (file), else ``key:role,key:role`` (environment)."""
     keys: dict[str, str] = {}
     if path is not None:
         p = Path(path)
         try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+            data = yaml.load(p.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-            why = str(exc).splitlines()[0][:120]
+            why = (getattr(exc, "problem", None) or str(exc)).splitlines()[0][:120]  # libyaml's problem, not context
             raise OptionError("keys", str(p), f"a readable YAML mapping key: role (cannot read: {why})") from None
         if not isinstance(data, dict):
             raise OptionError("keys", str(p), "a YAML mapping key: role")
@@ -72,3 +79,11 @@ def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> 
             )
         keys[key] = role
     return keys
+
+
+def check_stdio_key(keys: dict[str, str], key: str | None) -> None:
+    """:class:`OptionError` unless ``key`` is one of ``keys`` (an stdio session runs under one key)."""
+    if not key:
+        raise OptionError(KEY_ENV, OptionError.NO_VALUE, "not set; expected the API key this session runs under")
+    if key not in keys:
+        raise OptionError(KEY_ENV, OptionError.NO_VALUE, "not a key of the keys; expected one of the keys file's keys")

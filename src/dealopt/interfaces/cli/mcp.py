@@ -39,9 +39,7 @@ def register(app: typer.Typer) -> None:
         Over stdio the session runs under the key in DEALOPT_API_KEY; over --http each request carries Authorization: Bearer KEY.
         """
         from dealopt.errors import OptionError
-        from dealopt.service.catalog import Catalog
-        from dealopt.service.mcp_server import KEY_ENV, check_stdio_key, create_mcp_server
-        from dealopt.service.settings import load_keys
+        from dealopt.service.settings import KEY_ENV, check_stdio_key, load_keys
 
         table = load_keys(keys)
         if not table:
@@ -51,6 +49,10 @@ def register(app: typer.Typer) -> None:
         stdio_key = None if http else os.environ.get(KEY_ENV)
         if not http:
             check_stdio_key(table, stdio_key)
+        # the MCP SDK and the web stack are imported once the keys are known to be good
+        from dealopt.service.catalog import Catalog
+        from dealopt.service.mcp_server import create_mcp_server
+
         catalog = Catalog.load(models)
         server = create_mcp_server(catalog, table, stdio_key, max_space)
         if as_json:  # what is served, on stderr: over stdio, stdout carries the protocol
