@@ -16,9 +16,9 @@ from typing import Any
 
 import anyio
 import pytest
-from fastapi.testclient import TestClient
 from mcp import Client
 
+from asgi_client import AppClient
 from dealopt.errors import OptionError
 from dealopt.service import ServiceSettings, create_app
 from dealopt.service.catalog import Catalog
@@ -69,8 +69,8 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def api(catalog: Catalog) -> Iterator[TestClient]:
-    with TestClient(create_app(ServiceSettings(MODELS, dict(KEYS), time_budget=120), catalog)) as client:
+def api(catalog: Catalog) -> Iterator[AppClient]:
+    with AppClient(create_app(ServiceSettings(MODELS, dict(KEYS), time_budget=120), catalog)) as client:
         yield client
 
 
@@ -130,7 +130,7 @@ def test_every_tool_is_listed_with_a_description_and_typed_arguments(catalog: Ca
 
 @pytest.mark.parametrize(("key", "role"), [(ANALYST_KEY, "analyst"), (DESK_KEY, "desk"), (REP_KEY, "rep")])
 def test_each_tool_answers_the_apis_document_for_the_role(
-    catalog: Catalog, api: TestClient, key: str, role: str
+    catalog: Catalog, api: AppClient, key: str, role: str
 ) -> None:
     listed, results = call_all(catalog, key, {name: args for name, (args, *_) in CALLS.items()})
     assert listed == list(TOOLS)

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 from schemathesis.specs.openapi.definitions import OPENAPI_31
 
+from asgi_client import AppClient
 from dealopt.errors import OptionError
 from dealopt.service import ServiceSettings, create_app
 from dealopt.service.catalog import Catalog
@@ -56,13 +56,13 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def client(catalog: Catalog) -> Iterator[TestClient]:
-    with TestClient(create_app(ServiceSettings(MODELS, dict(KEYS), time_budget=120), catalog)) as c:
+def client(catalog: Catalog) -> Iterator[AppClient]:
+    with AppClient(create_app(ServiceSettings(MODELS, dict(KEYS), time_budget=120), catalog)) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def spec(client: TestClient) -> dict[str, Any]:
+def spec(client: AppClient) -> dict[str, Any]:
     r = client.get("/openapi.json")
     assert r.status_code == 200
     return r.json()
@@ -122,7 +122,7 @@ def _closed(spec: dict[str, Any], name: str) -> Draft202012Validator:
 
 
 @pytest.mark.parametrize("key", [ADMIN_KEY, REP_KEY])
-def test_real_answers_fit_their_schema_exactly(client: TestClient, spec: dict[str, Any], key: str) -> None:
+def test_real_answers_fit_their_schema_exactly(client: AppClient, spec: dict[str, Any], key: str) -> None:
     for method, path, body, name in REQUESTS:
         r = client.request(method, path, json=body, headers={"Authorization": f"Bearer {key}"})
         if r.status_code == 403:
@@ -134,11 +134,11 @@ def test_real_answers_fit_their_schema_exactly(client: TestClient, spec: dict[st
         assert r.headers["x-request-id"]
 
 
-def test_cors_is_off_by_default_and_answers_the_origins_given(catalog: Catalog, client: TestClient) -> None:
+def test_cors_is_off_by_default_and_answers_the_origins_given(catalog: Catalog, client: AppClient) -> None:
     preflight = {"Origin": "https://crm.example.com", "Access-Control-Request-Method": "POST"}
     assert "access-control-allow-origin" not in client.options("/v1/models", headers=preflight).headers
     app = create_app(ServiceSettings(MODELS, dict(KEYS), cors_origins=("https://crm.example.com",)), catalog)
-    with TestClient(app) as c:
+    with AppClient(app) as c:
         r = c.options(
             "/v1/models/saas-renewal/counter",
             headers={**preflight, "Access-Control-Request-Headers": "authorization,content-type"},

@@ -21,10 +21,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 import dealopt
+from asgi_client import AppClient
 from cli_runner import run_cli as in_process
 from conftest import MODELS, model_files
 from dealopt import DealoptError, compile_model, load_model
@@ -72,8 +72,8 @@ def service(catalog: Catalog):
 
 
 @pytest.fixture(scope="module")
-def client(service) -> TestClient:
-    with TestClient(service) as c:
+def client(service) -> AppClient:
+    with AppClient(service) as c:
         yield c
 
 
@@ -124,7 +124,7 @@ def unversioned(doc: Any) -> Any:
 # ---------------------------------------------------------------- the same answers as the CLI and the API
 
 
-def test_healthz_needs_no_key(client: TestClient, catalog: Catalog) -> None:
+def test_healthz_needs_no_key(client: AppClient, catalog: Catalog) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200
     doc = r.json()
@@ -136,7 +136,7 @@ def test_healthz_needs_no_key(client: TestClient, catalog: Catalog) -> None:
     assert r.headers["x-model-version"] == catalog.version
 
 
-def test_openapi_lists_every_endpoint(client: TestClient) -> None:
+def test_openapi_lists_every_endpoint(client: AppClient) -> None:
     doc = client.get("/openapi.json").json()
     paths = doc["paths"]
     assert set(paths) >= {
@@ -154,7 +154,7 @@ def test_openapi_lists_every_endpoint(client: TestClient) -> None:
     assert any(s.get("scheme", "").lower() == "bearer" for s in doc["components"]["securitySchemes"].values())
 
 
-def test_models_list_and_describe(client: TestClient, catalog: Catalog) -> None:
+def test_models_list_and_describe(client: AppClient, catalog: Catalog) -> None:
     listed = client.get("/v1/models", headers=REP).json()
     assert [m["name"] for m in listed] == NAMES
     for m in listed:
@@ -170,7 +170,7 @@ def test_models_list_and_describe(client: TestClient, catalog: Catalog) -> None:
         assert "walk_away" not in public and "profiles" not in public and "policy" not in public
 
 
-def test_every_endpoint_answers_the_cli_document(client: TestClient, tmp_path: Path) -> None:
+def test_every_endpoint_answers_the_cli_document(client: AppClient, tmp_path: Path) -> None:
     """The real ``dealopt`` command and the service, on the same inputs, give the same documents."""
     path = MODELS / "saas-renewal.yaml"
     history = [{"by": "buyer", "package": SAAS_OFFER}]
@@ -213,7 +213,7 @@ def test_every_endpoint_answers_the_cli_document(client: TestClient, tmp_path: P
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_endpoint_answers_the_python_api(client: TestClient, catalog: Catalog, name: str) -> None:
+def test_every_endpoint_answers_the_python_api(client: AppClient, catalog: Catalog, name: str) -> None:
     deal = catalog.deals[name]
     url = f"/v1/models/{name}"
 
@@ -273,14 +273,14 @@ ENDPOINTS = [
 ]
 
 
-def call(client: TestClient, method: str, url: str, body: Any, headers: dict[str, str] | None = None):
+def call(client: AppClient, method: str, url: str, body: Any, headers: dict[str, str] | None = None):
     if method == "get":
         return client.get(url, headers=headers or {})
     return client.post(url, json=body, headers=headers or {})
 
 
 @pytest.mark.parametrize(("method", "url", "body", "action"), ENDPOINTS, ids=[e[3] + ":" + e[1] for e in ENDPOINTS])
-def test_access_by_key_and_role(client: TestClient, method: str, url: str, body: Any, action: str) -> None:
+def test_access_by_key_and_role(client: AppClient, method: str, url: str, body: Any, action: str) -> None:
     for headers in (
         {},
         {"Authorization": ANALYST_KEY},  # no scheme
@@ -331,7 +331,7 @@ def test_keys_from_a_file_and_the_environment(tmp_path: Path, monkeypatch: pytes
     assert ANALYST_KEY not in repr(s) and ANALYST_KEY not in str(s)
     # a service started from the file's keys answers them
     app = create_app(ServiceSettings(MODELS, load_keys(path)))
-    with TestClient(app) as c:
+    with AppClient(app) as c:
         assert c.get("/v1/models", headers=ANALYST).status_code == 200
         assert c.post("/v1/models/saas-renewal/frontier", json={}, headers=REP).status_code == 403
 
@@ -664,7 +664,7 @@ def check_proposal(proposal: dict[str, Any], deal: dealopt.CompiledDeal, secrets
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_counter_proposals_hide_everything_private(client: TestClient, catalog: Catalog, name: str) -> None:
+def test_counter_proposals_hide_everything_private(client: AppClient, catalog: Catalog, name: str) -> None:
     deal = catalog.deals[name]
     url = f"/v1/models/{name}/counter"
     base = secrets_of(deal)
@@ -691,7 +691,7 @@ def test_counter_proposals_hide_everything_private(client: TestClient, catalog: 
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_trade_proposals_hide_everything_private(client: TestClient, catalog: Catalog, name: str) -> None:
+def test_trade_proposals_hide_everything_private(client: AppClient, catalog: Catalog, name: str) -> None:
     deal = catalog.deals[name]
     url = f"/v1/models/{name}/trades"
     base = secrets_of(deal)
@@ -815,7 +815,7 @@ def test_body_over_the_limit_is_413(catalog: Catalog) -> None:
         for k in range(0, len(data), 300):
             yield data[k : k + 300]
 
-    with TestClient(app) as c:
+    with AppClient(app) as c:
         headers = {**REP, "Content-Type": "application/json"}
         r = c.post(url, content=big, headers=headers)  # with Content-Length
         assert r.status_code == 413
@@ -836,7 +836,7 @@ def test_body_over_the_limit_is_413(catalog: Catalog) -> None:
 
 def test_outcome_space_over_the_limit_is_422(catalog: Catalog) -> None:
     app = create_app(ServiceSettings(MODELS, dict(KEYS), max_space=60_000), catalog)
-    with TestClient(app) as c:
+    with AppClient(app) as c:
         big = "manufacturing-supply"  # 421,632 packages
         body = {"history": [{"by": "buyer", "package": {"piece_price": 8}}], "progress": 0.5}
         for op, payload, headers in (
@@ -857,7 +857,7 @@ def test_outcome_space_over_the_limit_is_422(catalog: Catalog) -> None:
 
 def test_computation_over_the_time_budget_is_503(catalog: Catalog) -> None:
     app = create_app(ServiceSettings(MODELS, dict(KEYS), time_budget=1e-6), catalog)
-    with TestClient(app) as c:
+    with AppClient(app) as c:
         for op, body in (("frontier", {"engine": "enumerate", "all_packages": True}), ("frontier", {})):
             r = c.post(f"/v1/models/manufacturing-supply/{op}", json=body, headers=ANALYST)
             assert r.status_code == 503, r.text
@@ -915,7 +915,7 @@ BAD_BODIES = [
 @pytest.mark.parametrize(
     ("op", "body", "field"), BAD_BODIES, ids=[f"{b[0]}-{n}-{b[2]}" for n, b in enumerate(BAD_BODIES)]
 )
-def test_bad_input_is_422_naming_the_field(client: TestClient, op: str, body: Any, field: str) -> None:
+def test_bad_input_is_422_naming_the_field(client: AppClient, op: str, body: Any, field: str) -> None:
     url = f"/v1/models/saas-renewal/{op}"
     if isinstance(body, bytes):
         r = client.post(url, content=body, headers={**ANALYST, "Content-Type": "application/json"})
@@ -927,7 +927,7 @@ def test_bad_input_is_422_naming_the_field(client: TestClient, op: str, body: An
     assert field in detail, detail
 
 
-def test_unknown_model_is_404(client: TestClient) -> None:
+def test_unknown_model_is_404(client: AppClient) -> None:
     for method, url, body in (
         ("get", "/v1/models/nope", None),
         ("post", "/v1/models/nope/evaluate", {"package": SAAS_OFFER}),
@@ -1014,7 +1014,7 @@ def model_requests(draw) -> tuple[str, str, dict[str, Any]]:
 
 @settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(request=model_requests())
-def test_fuzz_with_real_issues_and_levels(client: TestClient, request: tuple[str, str, dict[str, Any]]) -> None:
+def test_fuzz_with_real_issues_and_levels(client: AppClient, request: tuple[str, str, dict[str, Any]]) -> None:
     """Requests close to real ones reach the solvers: answered (200) or refused with a one-line 422, never 500."""
     name, op, body = request
     r = client.post(f"/v1/models/{name}/{op}", json=body, headers=ANALYST)

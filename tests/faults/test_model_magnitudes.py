@@ -100,14 +100,13 @@ def test_cli_frontier_refuses_in_one_line_exit_2(tmp_path: Path) -> None:
 
 
 def test_the_service_lists_it_as_invalid_instead_of_answering_500(tmp_path: Path) -> None:
-    from starlette.testclient import TestClient
-
+    from asgi_client import AppClient
     from dealopt.service import ServiceSettings, create_app
 
     (tmp_path / "saas-renewal.yaml").write_text(SAAS.replace(WAIT, "      - coef: -1e300 "))
     (tmp_path / "hardware-supply.yaml").write_text((MODELS / "hardware-supply.yaml").read_text())
     key = "magnitude-analyst-key-0123456789"
-    with TestClient(create_app(ServiceSettings(tmp_path, {key: "analyst"}))) as client:
+    with AppClient(create_app(ServiceSettings(tmp_path, {key: "analyst"}))) as client:
         r = client.post("/v1/models/saas-renewal/frontier", json={}, headers={"Authorization": f"Bearer {key}"})
         assert r.status_code == 404, r.text
         ok = client.get("/v1/models/hardware-supply", headers={"Authorization": f"Bearer {key}"})

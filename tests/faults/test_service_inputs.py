@@ -8,8 +8,8 @@ import json
 
 import pytest
 from service_helpers import ANALYST, KEYS, MODELS, REP, SAAS_OFFER
-from starlette.testclient import TestClient
 
+from asgi_client import AppClient
 from dealopt.service import ServiceSettings, create_app
 
 COUNTER = "/v1/models/saas-renewal/counter"
@@ -18,7 +18,7 @@ OFFER = {"by": "buyer", "package": SAAS_OFFER}
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(ServiceSettings(MODELS, dict(KEYS)))) as c:
+    with AppClient(create_app(ServiceSettings(MODELS, dict(KEYS)))) as c:
         yield c
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from service_helpers import BY_ROLE, KEYS, MODELS
-from starlette.testclient import TestClient
 
 import dealopt
+from asgi_client import AppClient
 from dealopt.service import ServiceSettings, create_app
 from dealopt.service.app import ROUTE_ACTIONS
 from dealopt.service.roles import ROLES, visible
@@ -23,7 +23,7 @@ MODEL = "cloud-migration"  # buyer profiles: beliefs, per-profile utilities and 
 @pytest.fixture(scope="module")
 def client():
     app = create_app(ServiceSettings(MODELS, dict(KEYS)))
-    with TestClient(app) as c:
+    with AppClient(app) as c:
         yield c
 
 

@@ -10,8 +10,8 @@ import socket
 
 import pytest
 from service_helpers import KEYS, MODELS, REP, SAAS_OFFER, running
-from starlette.testclient import TestClient
 
+from asgi_client import AppClient
 from dealopt.service import ServiceSettings, create_app
 
 HEADERS = {
@@ -23,7 +23,7 @@ HEADERS = {
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app(ServiceSettings(MODELS, dict(KEYS)))) as c:
+    with AppClient(create_app(ServiceSettings(MODELS, dict(KEYS)))) as c:
         yield c
 
 
