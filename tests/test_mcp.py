@@ -283,8 +283,14 @@ def test_dealopt_mcp_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     keys = tmp_path / "keys.yaml"
     keys.write_text(f"{REP_KEY}: rep\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+    # the refusal comes before the MCP SDK and the web stack are imported (a quick answer): the modules loaded are
+    # listed on stderr after the error line
+    code = (
+        "import sys\nfrom dealopt.interfaces.cli import main\ntry:\n    main()\nfinally:\n"
+        "    print(sorted(m for m in ('mcp', 'fastapi', 'uvicorn', 'starlette') if m in sys.modules), file=sys.stderr)"
+    )
     run = subprocess.run(
-        [sys.executable, "-c", "from dealopt.interfaces.cli import main; main()", "mcp", "--keys", str(keys)],
+        [sys.executable, "-c", code, "mcp", "--keys", str(keys)],
         capture_output=True,
         text=True,
         env=env,
@@ -293,5 +299,6 @@ def test_dealopt_mcp_refuses_to_start_without_a_key(tmp_path: Path) -> None:
     )
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.strip().splitlines() == [
-        f"error: {KEY_ENV}: not set; expected the API key this session runs under"
+        f"error: {KEY_ENV}: not set; expected the API key this session runs under",
+        "[]",
     ]
