@@ -34,12 +34,21 @@ class _Transport(httpx2.BaseTransport):
         return httpx2.Response(status, headers=headers, content=content, request=request)
 
 
+def _no_signal_handlers(*_: Any) -> None:
+    raise NotImplementedError("signal handlers are a real server's (the test process keeps its own)")
+
+
 class AppClient(httpx2.Client):
-    """``with AppClient(app) as client: client.get(...)`` — the app started (lifespan) for the block."""
+    """``with AppClient(app) as client: client.get(...)`` — the app started (lifespan) for the block.
+
+    The app's lifespan may not install signal handlers (SIGHUP reload): as under ``TestClient``, whose loop runs
+    in another thread, it is told they are not available here.
+    """
 
     def __init__(self, app: Any, base_url: str = "http://testserver", **kwargs: Any) -> None:
         self.app = app
         self._loop = asyncio.new_event_loop()
+        self._loop.add_signal_handler = _no_signal_handlers  # type: ignore[method-assign]
         self._lifespan: contextlib.AbstractAsyncContextManager[Any] | None = None
         super().__init__(transport=_Transport(app, self._loop), base_url=base_url, follow_redirects=True, **kwargs)
 
