@@ -35,14 +35,14 @@ class _Transport(httpx2.BaseTransport):
 
 
 def _no_signal_handlers(*_: Any) -> None:
-    raise NotImplementedError("signal handlers are a real server's (the test process keeps its own)")
+    raise RuntimeError("signal handlers are a real server's (the test process keeps its own)")
 
 
 class AppClient(httpx2.Client):
     """``with AppClient(app) as client: client.get(...)`` — the app started (lifespan) for the block.
 
     The app's lifespan may not install signal handlers (SIGHUP reload): as under ``TestClient``, whose loop runs
-    in another thread, it is told they are not available here.
+    in another thread, it is told they cannot be installed here (RuntimeError, as asyncio says outside the main thread).
     """
 
     def __init__(self, app: Any, base_url: str = "http://testserver", **kwargs: Any) -> None:
