@@ -42,7 +42,7 @@ class AppClient(httpx2.Client):
     """``with AppClient(app) as client: client.get(...)`` — the app started (lifespan) for the block.
 
     The app's lifespan may not install signal handlers (SIGHUP reload): as under ``TestClient``, whose loop runs
-    in another thread, it is told they cannot be installed here (RuntimeError, as asyncio says outside the main thread).
+    in another thread, asking raises RuntimeError, which the lifespan expects outside a main thread.
     """
 
     def __init__(self, app: Any, base_url: str = "http://testserver", **kwargs: Any) -> None:
