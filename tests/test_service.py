@@ -81,20 +81,24 @@ def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return in_process(*args)
 
 
-def transcripts(deal: dealopt.CompiledDeal, rounds: int = 12) -> list[list[Offer]]:
+#: Rounds of the simulated negotiations the service tests read offers from.
+ROUNDS = 12
+
+
+def transcripts(deal: dealopt.CompiledDeal) -> list[list[Offer]]:
     """The offers of simulated negotiations against every scripted buyer, one list per buyer (simulated once per
-    deal object and length: several tests read the same transcripts of the catalog's deals)."""
-    key = (id(deal), rounds)
+    deal object: several tests read the same transcripts of the catalog's deals)."""
+    key = id(deal)
     if key not in _TRANSCRIPTS or _TRANSCRIPTS[key][0] is not deal:
         out = []
         for buyer in BUYERS:
-            sim = simulate(deal, buyer, rounds)
+            sim = simulate(deal, buyer, ROUNDS)
             out.append(tuple(Offer(e["by"], e["package"]) for e in sim.transcript if "package" in e))
         _TRANSCRIPTS[key] = (deal, tuple(out))
     return [list(offers) for offers in _TRANSCRIPTS[key][1]]
 
 
-_TRANSCRIPTS: dict[tuple[int, int], tuple[dealopt.CompiledDeal, tuple[tuple[Offer, ...], ...]]] = {}
+_TRANSCRIPTS: dict[int, tuple[dealopt.CompiledDeal, tuple[tuple[Offer, ...], ...]]] = {}
 
 
 def buyer_histories(deal: dealopt.CompiledDeal, per_buyer: int = 5) -> list[list[Offer]]:
