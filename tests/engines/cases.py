@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from dealopt.model.reading import SAFE_LOADER
+
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT / "models"
 GOLDEN = ROOT / "tests" / "golden"
@@ -54,7 +56,7 @@ def price_issue(data: dict[str, Any]) -> str:
 @functools.cache
 def _example_data(path: Path) -> dict[str, Any]:
     """An example model file's data, read once (callers get deep copies)."""
-    return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.load(path.read_text(), Loader=SAFE_LOADER)
 
 
 def example_cases() -> list[Case]:

@@ -23,7 +23,7 @@ import yaml
 
 from dealopt.errors import ModelError, Problem
 
-__all__ = ["SourceData", "read_model_data", "parse_model_text"]
+__all__ = ["SAFE_LOADER", "SourceData", "read_model_data", "parse_model_text"]
 
 #: Most nodes a document may expand to (aliases counted each time they are used).
 MAX_NODES = 1_000_000
@@ -75,10 +75,10 @@ _DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", "tag:yaml.
 
 
 #: libyaml's parser and composer (C, with line marks) when PyYAML was built with it; else pure Python.
-_BASE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_BASE):  # type: ignore[misc]
+class _Loader(SAFE_LOADER):  # type: ignore[misc]
     """Safe loader; we build the Python data ourselves from the node graph."""
 
 
@@ -225,7 +225,7 @@ def _first_line(text: Any) -> str:
 def _explained(text: str, exc: yaml.MarkedYAMLError) -> yaml.MarkedYAMLError:
     """libyaml's error, or PyYAML's more specific one for the same line (from the text up to just past it)."""
     mark = exc.problem_mark or exc.context_mark
-    if mark is None or _BASE is yaml.SafeLoader:
+    if mark is None or SAFE_LOADER is yaml.SafeLoader:
         return exc
     end = 0
     for _ in range(mark.line + 2):

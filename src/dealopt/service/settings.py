@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from dealopt.errors import OptionError
+from dealopt.model.reading import SAFE_LOADER
 from dealopt.service.roles import ROLES
 
 __all__ = ["KEY_ENV", "ROLES", "ServiceSettings", "check_stdio_key", "load_keys"]
@@ -45,9 +46,6 @@ class ServiceSettings:
 #: The environment variable holding the key of an MCP stdio session.
 KEY_ENV = "DEALOPT_API_KEY"
 
-#: libyaml's safe loader when PyYAML was built with it (a deeply nested file is refused at once), else PyYAML's.
-_YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> dict[str, str]:
     """API keys from a YAML mapping ``key: role`` (file), else ``key:role,key:role`` (environment)."""
@@ -55,7 +53,9 @@ def load_keys(path: str | Path | None = None, env: str = "DEALOPT_API_KEYS") -> 
     if path is not None:
         p = Path(path)
         try:
-            data = yaml.load(p.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+            data = yaml.load(
+                p.read_text(encoding="utf-8"), Loader=SAFE_LOADER
+            )  # a deeply nested file is refused at once
         except (OSError, yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError) as exc:
             why = (getattr(exc, "problem", None) or str(exc)).splitlines()[0][:120]  # libyaml's problem, not context
             raise OptionError("keys", str(p), f"a readable YAML mapping key: role (cannot read: {why})") from None
